@@ -1,0 +1,35 @@
+# crm_relational: the two commands are `make run` and `make test` (see README.md).
+# Every variable can be overridden: make run DB=mydb PORT=8070 SIZE=small
+DB ?= crm_relational_demo
+TEST_DB ?= crm_relational_test
+PORT ?= 8069
+SIZE ?= demo
+SEED ?= 42
+ODOO_SOURCE_URL ?= https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz
+PYTEST_ARGS ?=
+
+export DB TEST_DB PORT SIZE SEED ODOO_SOURCE_URL PYTEST_ARGS
+DEVENV := tools/devenv.sh
+
+.PHONY: run test test-fast lint setup stop clean
+
+run:  ## set everything up, then serve the web client on http://localhost:$(PORT)
+	@$(DEVENV) run
+
+test:  ## set everything up, then run the whole test suite on a fresh database
+	@$(DEVENV) test
+
+test-fast:  ## the test suite without the slow lifecycle and server tests
+	@PYTEST_MARK="not slow" $(DEVENV) test
+
+lint:  ## ruff and pylint-odoo on the addons
+	@$(DEVENV) lint
+
+setup:  ## only the set-up: Odoo, Python dependencies, PostgreSQL cluster, configuration
+	@$(DEVENV) setup
+
+stop:  ## stop the embedded PostgreSQL cluster
+	@$(DEVENV) stop
+
+clean: stop  ## remove the embedded cluster, databases and caches (.local/)
+	rm -rf .local

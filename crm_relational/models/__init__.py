@@ -1,0 +1,3 @@
+from . import crm_relational_segment
+from . import res_company
+from . import res_config_settings

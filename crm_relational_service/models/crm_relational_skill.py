@@ -1,0 +1,60 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CrmRelationalSkill(models.Model):
+    """Something a ticket may require of its agent: a language, a product line, a channel."""
+
+    _name = "crm.relational.skill"
+    _description = "Service Skill"
+    _order = "skill_type, name, id"
+
+    name = fields.Char(required=True, translate=True)
+    skill_type = fields.Selection(
+        [
+            ("language", "Language"),
+            ("product_category", "Product Category"),
+            ("channel", "Channel"),
+        ],
+        string="Type",
+        required=True,
+        default="language",
+    )
+    lang = fields.Selection(
+        selection="_get_languages",
+        string="Language",
+        help="The language a ticket must be written in to require this skill.",
+    )
+    product_category_id = fields.Many2one(
+        "product.category",
+        string="Product Category",
+        help="Tickets about products of this category (or its subcategories) require this skill.",
+    )
+    channel_id = fields.Many2one(
+        "helpdesk.ticket.channel",
+        string="Channel",
+        help="Tickets arriving through this channel require this skill.",
+    )
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        default=lambda self: self.env.company,
+        help="Leave empty to share the skill with every company.",
+    )
+
+    @api.constrains("skill_type", "lang", "product_category_id", "channel_id")
+    def _check_target(self):
+        required = {
+            "language": ("lang", self.env._("a language")),
+            "product_category": ("product_category_id", self.env._("a product category")),
+            "channel": ("channel_id", self.env._("a channel")),
+        }
+        for skill in self:
+            field_name, what = required[skill.skill_type]
+            if not skill[field_name]:
+                raise ValidationError(
+                    self.env._("Skill %(skill)s needs %(what)s.", skill=skill.name, what=what)
+                )
+
+    def _get_languages(self):
+        return self.env["res.lang"].get_installed()

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Development environment of crm_relational, used by the Makefile.
+#
+#   tools/devenv.sh setup   find (or install) Odoo 19, install the Python dependencies,
+#                           start the embedded PostgreSQL cluster in .local/, write .local/odoo.conf
+#   tools/devenv.sh run     setup, create the demo database once, serve the web client
+#   tools/devenv.sh test    setup, create a fresh test database from the cached template, run pytest
+#   tools/devenv.sh lint    ruff and pylint-odoo on the addons
+#   tools/devenv.sh stop    stop the embedded PostgreSQL cluster
+#
+# Every step is idempotent and remembers what it did, so a second call starts in seconds.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOCAL=${LOCAL:-$ROOT/.local}
+ADDONS=crm_relational,crm_relational_sfa,crm_relational_service
+ODOO_SOURCE_URL=${ODOO_SOURCE_URL:-https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz}
+DB=${DB:-crm_relational_demo}
+TEST_DB=${TEST_DB:-crm_relational_test}
+PORT=${PORT:-8069}
+SIZE=${SIZE:-demo}
+SEED=${SEED:-42}
+PG_OS_USER=${PG_OS_USER:-postgres}
+PYTEST_ARGS=${PYTEST_ARGS:-}
+
+say() { echo "[devenv] $*" >&2; }
+die() { echo "error: $*" >&2; exit 1; }
+
+odoo19() { "$1" -c 'import sys, odoo.release as r; sys.exit(r.version_info[0] != 19)' 2>/dev/null; }
+
+# ---------------------------------------------------------------- Odoo and Python
+find_python() {
+    local cand
+    for cand in "${PYTHON:-}" "$LOCAL/venv/bin/python" python3 python; do
+        [ -n "$cand" ] && command -v "$cand" >/dev/null 2>&1 || continue
+        if odoo19 "$cand"; then "$cand" -c "import sys; print(sys.executable)"; return 0; fi
+    done
+    return 1
+}
+
+install_odoo() {
+    # No Python can import Odoo 19: install it from the official source archive into a venv.
+    [ "${ODOO_INSTALL:-1}" = 1 ] || die "Odoo 19 is not importable by python3 (set PYTHON=... or ODOO_INSTALL=1)"
+    local src=$LOCAL/odoo-src archive=$LOCAL/odoo-19.0.tar.gz
+    mkdir -p "$LOCAL"
+    say "Odoo 19 not found; downloading $ODOO_SOURCE_URL"
+    curl -fsSL --retry 2 -o "$archive.part" "$ODOO_SOURCE_URL" \
+        || die "Odoo 19 is not importable and could not be downloaded from $ODOO_SOURCE_URL (set ODOO_SOURCE_URL or PYTHON)"
+    mv "$archive.part" "$archive"
+    rm -rf "$src" && mkdir -p "$src"
+    tar -xzf "$archive" -C "$src" --strip-components=1
+    python3 -m venv "$LOCAL/venv"
+    # python-ldap needs the OpenLDAP headers and only serves auth_ldap, which we do not use.
+    grep -v '^python-ldap' "$src/requirements.txt" > "$LOCAL/odoo-requirements.txt"
+    "$LOCAL/venv/bin/python" -m pip install -q -r "$LOCAL/odoo-requirements.txt"
+    "$LOCAL/venv/bin/python" -m pip install -q --no-deps -e "$src"
+    odoo19 "$LOCAL/venv/bin/python" || die "Odoo 19 was installed from $ODOO_SOURCE_URL but cannot be imported"
+}
+
+ensure_python() {
+    PY=$(find_python) || { install_odoo; PY=$(find_python) || die "Odoo 19 is not importable"; }
+    export PY
+}
+
+ensure_deps() {
+    # Install the project's Python dependencies once per requirements content.
+    local stamp=$LOCAL/deps.stamp want
+    want=$( (echo "$PY"; cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt") | sha256sum | cut -c1-16)
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+    say "installing Python dependencies with $PY"
+    "$PY" -m pip install -q -r "$ROOT/requirements.txt" -r "$ROOT/requirements-dev.txt" \
+        || die "pip could not install the dependencies of requirements.txt"
+    mkdir -p "$LOCAL" && echo "$want" > "$stamp"
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_bindir() {
+    local d
+    if command -v pg_config >/dev/null 2>&1; then
+        d=$(pg_config --bindir); [ -x "$d/initdb" ] && { echo "$d"; return 0; }
+    fi
+    d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$d" ] && [ -x "$d/initdb" ] && { echo "$d"; return 0; }
+    command -v initdb >/dev/null 2>&1 && { dirname "$(command -v initdb)"; return 0; }
+    return 1
+}
+
+as_pg() {
+    # PostgreSQL refuses to run as root: run its server tools as $PG_OS_USER then.
+    if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+}
+
+free_port() {
+    python3 - "$1" <<'EOF'
+import socket, sys
+port = int(sys.argv[1])
+while True:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            port += 1
+            continue
+    print(port)
+    break
+EOF
+}
+
+ensure_pg() {
+    local bin data=$LOCAL/pg/data run=$LOCAL/pg/run portfile=$LOCAL/pg/port
+    bin=$(pg_bindir) || die "PostgreSQL server not found (install it: apt-get install postgresql)"
+    mkdir -p "$LOCAL/pg" "$run"
+    if [ "$(id -u)" = 0 ]; then
+        id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home "$PG_OS_USER"
+        chown "$PG_OS_USER" "$LOCAL/pg" "$run"
+    fi
+    if [ ! -f "$data/PG_VERSION" ]; then
+        say "creating the embedded PostgreSQL cluster in $data"
+        as_pg "$bin/initdb" -D "$data" --username=odoo --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    [ -f "$portfile" ] || free_port 54320 > "$portfile"
+    PGPORT=$(cat "$portfile")
+    if ! as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        if ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1', $PGPORT))" 2>/dev/null; then
+            free_port $((PGPORT + 1)) > "$portfile"; PGPORT=$(cat "$portfile")
+        fi
+        say "starting PostgreSQL on 127.0.0.1:$PGPORT"
+        as_pg "$bin/pg_ctl" -D "$data" -l "$LOCAL/pg/server.log" -w -t 60 start \
+            -o "-p $PGPORT -k $run -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=200" \
+            >/dev/null || die "PostgreSQL did not start; see $LOCAL/pg/server.log"
+    fi
+    export PGHOST=127.0.0.1 PGPORT PGUSER=odoo
+}
+
+write_conf() {
+    ODOO_CONF=$LOCAL/odoo.conf
+    mkdir -p "$LOCAL/data"
+    cat > "$ODOO_CONF" <<EOF
+[options]
+db_host = 127.0.0.1
+db_port = $PGPORT
+db_user = odoo
+addons_path = $ROOT
+data_dir = $LOCAL/data
+http_interface = 127.0.0.1
+http_port = $PORT
+log_level = info
+EOF
+    export ODOO_CONF ODOO_RC=$ODOO_CONF
+}
+
+setup() {
+    ensure_python
+    ensure_deps
+    ensure_pg
+    write_conf
+}
+
+db_exists() { psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$1'" | grep -q 1; }
+
+initdb_cached() {
+    # Create database $1 with the three addons and demo data, from a template cached on the
+    # addons' content (click-odoo-initdb), so only a change of the addons reinstalls them.
+    "$PY" -m click_odoo_contrib.initdb -c "$ODOO_CONF" -n "$1" -m "$ADDONS" --demo \
+        --cache-prefix crmrel --cache-max-age 30 --cache-max-size 3 --log-level "${INIT_LOG_LEVEL:-warn}"
+}
+
+ensure_demo_db() {
+    if db_exists "$DB" && [ "$(psql -d "$DB" -tAc "SELECT value FROM ir_config_parameter WHERE key = 'crm_relational.generated_size'" 2>/dev/null)" = "$SIZE" ]; then
+        return 0
+    fi
+    db_exists "$DB" && psql -d postgres -qc "DROP DATABASE \"$DB\"" >/dev/null
+    say "creating database $DB with the three addons"
+    initdb_cached "$DB"
+    say "generating $SIZE data (seed $SEED) in $DB"
+    "$PY" -m data.generator -c "$ODOO_CONF" -d "$DB" --size "$SIZE" --seed "$SEED"
+}
+
+cmd_run() {
+    setup
+    ensure_demo_db
+    say "serving http://localhost:$PORT (database $DB, user admin / admin)"
+    cd "$ROOT" && exec "$PY" -m odoo server -c "$ODOO_CONF" -d "$DB" --db-filter "^$DB\$" --http-port "$PORT"
+}
+
+cmd_test() {
+    setup
+    db_exists "$TEST_DB" && psql -d postgres -qc "DROP DATABASE \"$TEST_DB\" WITH (FORCE)" >/dev/null
+    say "creating test database $TEST_DB"
+    initdb_cached "$TEST_DB"
+    cd "$ROOT"
+    # shellcheck disable=SC2086
+    "$PY" -m pytest --odoo-config "$ODOO_CONF" --odoo-database "$TEST_DB" \
+        ${PYTEST_MARK:+-m "$PYTEST_MARK"} $PYTEST_ARGS
+}
+
+cmd_lint() {
+    ensure_python
+    ensure_deps
+    cd "$ROOT"
+    "$PY" -m ruff check crm_relational crm_relational_sfa crm_relational_service data tests tools bench
+    "$PY" -m ruff format --check crm_relational crm_relational_sfa crm_relational_service data tests tools bench
+    "$PY" -m pylint --rcfile=.pylintrc crm_relational crm_relational_sfa crm_relational_service
+}
+
+cmd_stop() {
+    local bin; bin=$(pg_bindir) || exit 0
+    [ -f "$LOCAL/pg/data/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$LOCAL/pg/data" -m fast stop || true
+}
+
+case "${1:-}" in
+    setup) setup; echo "python=$PY conf=$ODOO_CONF pgport=$PGPORT" ;;
+    run) cmd_run ;;
+    test) cmd_test ;;
+    lint) cmd_lint ;;
+    stop) cmd_stop ;;
+    *) die "usage: $0 setup|run|test|lint|stop" ;;
+esac
