@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 export DB TEST_DB PORT SIZE SEED ODOO_SOURCE_URL PYTEST_ARGS
 DEVENV := tools/devenv.sh
 
-.PHONY: run test test-fast lint setup stop clean
+.PHONY: run test test-fast lint pot setup stop clean
 
 run:  ## set everything up, then serve the web client on http://localhost:$(PORT)
 	@$(DEVENV) run
@@ -24,6 +24,9 @@ test-fast:  ## the test suite without the slow lifecycle and server tests
 
 lint:  ## ruff and pylint-odoo on the addons
 	@$(DEVENV) lint
+
+pot:  ## regenerate the translation templates i18n/<addon>.pot
+	@$(DEVENV) pot
 
 setup:  ## only the set-up: Odoo, Python dependencies, PostgreSQL cluster, configuration
 	@$(DEVENV) setup

@@ -16,6 +16,5 @@
         "views/crm_relational_menus.xml",
     ],
     "demo": ["demo/crm_relational_segment_demo.xml"],
-    "installable": True,
     "application": True,
 }

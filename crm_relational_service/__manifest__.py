@@ -16,5 +16,4 @@
         "views/crm_relational_service_menus.xml",
     ],
     "demo": ["demo/crm_relational_skill_demo.xml"],
-    "installable": True,
 }

@@ -16,5 +16,4 @@
         "views/crm_relational_sfa_menus.xml",
     ],
     "demo": ["demo/crm_relational_sales_target_demo.xml"],
-    "installable": True,
 }

@@ -6,6 +6,7 @@
 #   tools/devenv.sh run     setup, create the demo database once, serve the web client
 #   tools/devenv.sh test    setup, create a fresh test database from the cached template, run pytest
 #   tools/devenv.sh lint    ruff and pylint-odoo on the addons
+#   tools/devenv.sh pot     regenerate the addons' translation templates (i18n/*.pot)
 #   tools/devenv.sh stop    stop the embedded PostgreSQL cluster
 #
 # Every step is idempotent and remembers what it did, so a second call starts in seconds.
@@ -183,24 +184,36 @@ cmd_run() {
     cd "$ROOT" && exec "$PY" -m odoo server -c "$ODOO_CONF" -d "$DB" --db-filter "^$DB\$" --http-port "$PORT"
 }
 
-cmd_test() {
-    setup
+fresh_test_db() {
     db_exists "$TEST_DB" && psql -d postgres -qc "DROP DATABASE \"$TEST_DB\" WITH (FORCE)" >/dev/null
     say "creating test database $TEST_DB"
     initdb_cached "$TEST_DB"
+}
+
+cmd_test() {
+    setup
+    fresh_test_db
     cd "$ROOT"
     # shellcheck disable=SC2086
     "$PY" -m pytest --odoo-config "$ODOO_CONF" --odoo-database "$TEST_DB" \
         ${PYTEST_MARK:+-m "$PYTEST_MARK"} $PYTEST_ARGS
 }
 
+cmd_pot() {
+    # Regenerate each addon's translation template (i18n/<addon>.pot) from a fresh install.
+    setup
+    fresh_test_db
+    cd "$ROOT" && "$PY" -m odoo i18n export -c "$ODOO_CONF" -d "$TEST_DB" ${ADDONS//,/ }
+}
+
 cmd_lint() {
     ensure_python
     ensure_deps
     cd "$ROOT"
-    "$PY" -m ruff check crm_relational crm_relational_sfa crm_relational_service data tests tools bench
-    "$PY" -m ruff format --check crm_relational crm_relational_sfa crm_relational_service data tests tools bench
+    "$PY" -m ruff check .
+    "$PY" -m ruff format --check .
     "$PY" -m pylint --rcfile=.pylintrc crm_relational crm_relational_sfa crm_relational_service
+    "$PY" tools/addon_readme.py --check
 }
 
 cmd_stop() {
@@ -213,6 +226,7 @@ case "${1:-}" in
     run) cmd_run ;;
     test) cmd_test ;;
     lint) cmd_lint ;;
+    pot) cmd_pot ;;
     stop) cmd_stop ;;
-    *) die "usage: $0 setup|run|test|lint|stop" ;;
+    *) die "usage: $0 setup|run|test|lint|pot|stop" ;;
 esac

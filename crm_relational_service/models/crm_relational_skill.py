@@ -27,12 +27,10 @@ class CrmRelationalSkill(models.Model):
     )
     product_category_id = fields.Many2one(
         "product.category",
-        string="Product Category",
         help="Tickets about products of this category (or its subcategories) require this skill.",
     )
     channel_id = fields.Many2one(
         "helpdesk.ticket.channel",
-        string="Channel",
         help="Tickets arriving through this channel require this skill.",
     )
     active = fields.Boolean(default=True)

@@ -1,0 +1,84 @@
+"""`make run` sets up, creates the demo database once and serves a working web client."""
+
+import os
+
+import pytest
+from odoo_process import (
+    ROOT,
+    background,
+    drop_database,
+    free_port,
+    json_rpc,
+    query,
+    wait_for_http,
+)
+
+pytestmark = pytest.mark.slow
+
+DB = "crm_relational_make_run"
+
+
+def serve(port, log_name):
+    """`make run` on a database of the test's own, with the small data set."""
+    env = {"DB": DB, "PORT": str(port), "SIZE": "small", "SEED": "7"}
+    log_path = os.path.join(ROOT, ".local", log_name)
+    return background(["make", "--no-print-directory", "run"], env=env, log_path=log_path)
+
+
+def database_oid():
+    return query("postgres", "SELECT oid FROM pg_database WHERE datname = %s", (DB,))
+
+
+def test_make_run_serves_the_web_client_and_reuses_its_database():
+    drop_database(DB)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        with serve(port, "test_make_run_1.log") as process:
+            status, page = wait_for_http(base_url + "/web/login", process, timeout=900)
+            assert status == 200
+            assert 'name="login"' in page and 'name="password"' in page
+
+            uid = json_rpc(base_url, "common", "authenticate", DB, "admin", "admin", {})
+            assert uid == 2  # base.user_admin
+            assert json_rpc(base_url, "common", "authenticate", DB, "admin", "wrong", {}) is False
+            modules = json_rpc(
+                base_url,
+                "object",
+                "execute_kw",
+                DB,
+                uid,
+                "admin",
+                "ir.module.module",
+                "search_read",
+                [[("name", "like", "crm_relational%")]],
+                {"fields": ["name", "state"]},
+            )
+            assert {m["name"]: m["state"] for m in modules} == {
+                "crm_relational": "installed",
+                "crm_relational_sfa": "installed",
+                "crm_relational_service": "installed",
+            }
+            customers = json_rpc(
+                base_url,
+                "object",
+                "execute_kw",
+                DB,
+                uid,
+                "admin",
+                "sale.order",
+                "search_count",
+                [[("state", "=", "sale")]],
+            )
+            assert customers > 0  # the generated history is there
+        first_oid = database_oid()
+
+        # A second `make run` reuses the database instead of building it again.
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        with serve(port, "test_make_run_2.log") as process:
+            status, _page = wait_for_http(base_url + "/web/login", process, timeout=120)
+            assert status == 200
+        assert database_oid() == first_oid
+    finally:
+        drop_database(DB)
