@@ -47,7 +47,7 @@ def query(dbname, sql, params=None):
     try:
         with connection.cursor() as cr:
             cr.execute(sql, params)
-            return cr.fetchall()
+            return cr.fetchall() if cr.description else None
     finally:
         connection.close()
 
