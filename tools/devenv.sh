@@ -11,6 +11,7 @@
 #
 # Every step is idempotent and remembers what it did, so a second call starts in seconds.
 set -euo pipefail
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LOCAL=${LOCAL:-$ROOT/.local}
