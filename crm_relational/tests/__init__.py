@@ -1,3 +1,4 @@
 from . import test_security
 from . import test_segment
 from . import test_settings
+from . import test_timeline

@@ -1,0 +1,413 @@
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+KINDS = [
+    ("sale_order", "Sale Order"),
+    ("invoice", "Invoice"),
+    ("refund", "Credit Note"),
+    ("payment", "Payment"),
+    ("delivery", "Delivery"),
+    ("opportunity", "Opportunity"),
+    ("email", "E-mail"),
+    ("meeting", "Meeting"),
+    ("call", "Call"),
+]
+CHANNELS = [
+    ("sales", "Sales"),
+    ("accounting", "Accounting"),
+    ("logistics", "Logistics"),
+    ("email", "E-mail"),
+    ("phone", "Phone"),
+    ("meeting", "Meeting"),
+    ("portal", "Portal"),
+]
+OUTCOMES = [
+    ("won", "Won"),
+    ("lost", "Lost"),
+    ("open", "Open"),
+    ("paid", "Paid"),
+    ("overdue", "Overdue"),
+    ("on_time", "On Time"),
+    ("late", "Late"),
+]
+
+
+class CrmRelationalTimeline(models.Model):
+    """One interaction with a customer, from any source: the 360-degree timeline.
+
+    An SQL view over the back-office and communication records, one ``SELECT`` per source
+    (``_timeline_sources``). Other addons add sources by extending that method and the
+    ``kind`` selection; ``init`` rebuilds the view whenever one of them is installed or upgraded.
+    """
+
+    _name = "crm.relational.timeline"
+    _description = "Customer Interaction"
+    _auto = False
+    _order = "date desc, id desc"
+
+    date = fields.Datetime(readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    user_id = fields.Many2one("res.users", string="Handled By", readonly=True)
+    kind = fields.Selection(KINDS, string="Interaction", readonly=True)
+    channel = fields.Selection(CHANNELS, readonly=True)
+    direction = fields.Selection(
+        [("inbound", "From the Customer"), ("outbound", "From Us")],
+        readonly=True,
+        help="Who started the interaction: the customer, or us.",
+    )
+    outcome = fields.Selection(OUTCOMES, readonly=True)
+    name = fields.Char(string="Reference", readonly=True)
+    amount = fields.Monetary(
+        currency_field="currency_id",
+        readonly=True,
+        help="Untaxed amount in the company currency; negative for credit notes.",
+    )
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    res_model = fields.Char(string="Document Model", readonly=True)
+    res_id = fields.Many2oneReference(string="Document", model_field="res_model", readonly=True)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                "CREATE VIEW %s AS (%s)",
+                SQL.identifier(self._table),
+                SQL("\nUNION ALL\n").join(self._timeline_sources()),
+            )
+        )
+
+    def action_open_document(self):
+        """Open the document the interaction comes from."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------ sources
+    @api.model
+    def _timeline_sources(self):
+        """The ``SELECT`` of every source (see ``_timeline_select``), joined by ``UNION ALL``."""
+        return [
+            self._timeline_sale_orders(),
+            self._timeline_invoices(),
+            self._timeline_payments(),
+            self._timeline_deliveries(),
+            self._timeline_opportunities(),
+            self._timeline_emails(),
+            self._timeline_calls(),
+            self._timeline_meetings(),
+        ]
+
+    @api.model
+    def _timeline_select(self, number, row_id=None, **columns):
+        """A source's ``SELECT`` list, in the view's column order, from SQL expressions.
+
+        The row id is ``row_id`` (by default the document id) times 16 plus ``number``, the
+        source's own number (1-15): stable, and unique across sources.
+        """
+        order = [
+            "date", "partner_id", "company_id", "user_id", "kind", "channel", "direction",
+            "outcome", "name", "amount", "currency_id", "res_model", "res_id",
+        ]  # fmt: skip
+        return SQL(
+            "SELECT (%s)::bigint * 16 + %s AS id, %s",
+            row_id or columns["res_id"],
+            number,
+            SQL(", ").join(
+                SQL("%s AS %s", columns.get(name, SQL("NULL")), SQL.identifier(name))
+                for name in order
+            ),
+        )
+
+    @api.model
+    def _timeline_sale_orders(self):
+        return SQL(
+            """%s
+                 FROM sale_order so
+                 JOIN res_partner p ON p.id = so.partner_id
+                 JOIN res_company c ON c.id = so.company_id
+                WHERE so.state = 'sale'""",
+            self._timeline_select(
+                1,
+                date=SQL("so.date_order"),
+                partner_id=SQL("p.commercial_partner_id"),
+                company_id=SQL("so.company_id"),
+                user_id=SQL("so.user_id"),
+                kind=SQL("'sale_order'"),
+                channel=SQL("'sales'"),
+                direction=SQL("'inbound'"),
+                name=SQL("so.name"),
+                amount=SQL("so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1)::numeric"),
+                currency_id=SQL("c.currency_id"),
+                res_model=SQL("'sale.order'"),
+                res_id=SQL("so.id"),
+            ),
+        )
+
+    @api.model
+    def _timeline_invoices(self):
+        return SQL(
+            """%s
+                 FROM account_move am
+                 JOIN res_company c ON c.id = am.company_id
+                WHERE am.move_type IN ('out_invoice', 'out_refund')
+                  AND am.state = 'posted'
+                  AND am.commercial_partner_id IS NOT NULL""",
+            self._timeline_select(
+                2,
+                date=SQL("am.invoice_date::timestamp"),
+                partner_id=SQL("am.commercial_partner_id"),
+                company_id=SQL("am.company_id"),
+                user_id=SQL("am.invoice_user_id"),
+                kind=SQL("CASE am.move_type WHEN 'out_refund' THEN 'refund' ELSE 'invoice' END"),
+                channel=SQL("'accounting'"),
+                direction=SQL("'outbound'"),
+                outcome=SQL(
+                    """CASE WHEN am.payment_state IN ('paid', 'in_payment', 'reversed')
+                            THEN 'paid'
+                            WHEN am.invoice_date_due < CURRENT_DATE THEN 'overdue'
+                            ELSE 'open' END"""
+                ),
+                name=SQL("am.name"),
+                amount=SQL("am.amount_untaxed_signed"),
+                currency_id=SQL("c.currency_id"),
+                res_model=SQL("'account.move'"),
+                res_id=SQL("am.id"),
+            ),
+        )
+
+    @api.model
+    def _timeline_payments(self):
+        return SQL(
+            """%s
+                 FROM account_payment ap
+                 JOIN res_partner p ON p.id = ap.partner_id
+                 JOIN res_company c ON c.id = ap.company_id
+                WHERE ap.partner_type = 'customer'
+                  AND ap.payment_type = 'inbound'
+                  AND ap.state IN ('in_process', 'paid')""",
+            self._timeline_select(
+                3,
+                date=SQL("ap.date::timestamp"),
+                partner_id=SQL("p.commercial_partner_id"),
+                company_id=SQL("ap.company_id"),
+                kind=SQL("'payment'"),
+                channel=SQL("'accounting'"),
+                direction=SQL("'inbound'"),
+                outcome=SQL("CASE ap.state WHEN 'paid' THEN 'paid' ELSE 'open' END"),
+                name=SQL("ap.name"),
+                amount=SQL("ap.amount_company_currency_signed"),
+                currency_id=SQL("c.currency_id"),
+                res_model=SQL("'account.payment'"),
+                res_id=SQL("ap.id"),
+            ),
+        )
+
+    @api.model
+    def _timeline_deliveries(self):
+        # Late: done after the date promised to the customer (the picking's deadline, which
+        # comes from the order's commitment date). Without a promise, no verdict.
+        return SQL(
+            """%s
+                 FROM stock_picking sp
+                 JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
+                 JOIN res_partner p ON p.id = sp.partner_id
+                 LEFT JOIN sale_order so ON so.id = sp.sale_id
+                WHERE spt.code = 'outgoing' AND sp.state = 'done'""",
+            self._timeline_select(
+                4,
+                date=SQL("sp.date_done"),
+                partner_id=SQL("p.commercial_partner_id"),
+                company_id=SQL("sp.company_id"),
+                user_id=SQL("sp.user_id"),
+                kind=SQL("'delivery'"),
+                channel=SQL("'logistics'"),
+                direction=SQL("'outbound'"),
+                outcome=SQL(
+                    """CASE WHEN COALESCE(sp.date_deadline, so.commitment_date) IS NULL THEN NULL
+                            WHEN sp.date_done::date
+                                 > COALESCE(sp.date_deadline, so.commitment_date)::date
+                            THEN 'late' ELSE 'on_time' END"""
+                ),
+                name=SQL("sp.name"),
+                res_model=SQL("'stock.picking'"),
+                res_id=SQL("sp.id"),
+            ),
+        )
+
+    @api.model
+    def _timeline_opportunities(self):
+        return SQL(
+            """%s
+                 FROM crm_lead l
+                 JOIN res_partner p ON p.id = l.partner_id
+                 JOIN res_company c ON c.id = l.company_id
+                WHERE l.type = 'opportunity'""",
+            self._timeline_select(
+                5,
+                date=SQL("COALESCE(l.date_closed, l.create_date)"),
+                partner_id=SQL("p.commercial_partner_id"),
+                company_id=SQL("l.company_id"),
+                user_id=SQL("l.user_id"),
+                kind=SQL("'opportunity'"),
+                channel=SQL("'sales'"),
+                direction=SQL("'outbound'"),
+                outcome=SQL("CASE l.won_status WHEN 'pending' THEN 'open' ELSE l.won_status END"),
+                name=SQL("l.name"),
+                amount=SQL("l.expected_revenue"),
+                currency_id=SQL("c.currency_id"),
+                res_model=SQL("'crm.lead'"),
+                res_id=SQL("l.id"),
+            ),
+        )
+
+    @api.model
+    def _timeline_message_documents(self):
+        """Documents whose messages count as interactions with their customer.
+
+        ``{model: (table, partner column)}``; other addons add theirs (tickets, ...).
+        """
+        return {
+            "crm.lead": ("crm_lead", "partner_id"),
+            "sale.order": ("sale_order", "partner_id"),
+            "account.move": ("account_move", "partner_id"),
+            "stock.picking": ("stock_picking", "partner_id"),
+        }
+
+    @api.model
+    def _timeline_message_partner(self):
+        """``(joins, expression)``: the customer a message is about, from its document."""
+        documents = self._timeline_message_documents()
+        joins, partners = [], [SQL("CASE WHEN m.model = 'res.partner' THEN m.res_id END")]
+        for number, (model, (table, column)) in enumerate(sorted(documents.items())):
+            alias = SQL.identifier(f"doc{number}")
+            joins.append(
+                SQL(
+                    "LEFT JOIN %s %s ON m.model = %s AND %s.id = m.res_id",
+                    SQL.identifier(table),
+                    alias,
+                    model,
+                    alias,
+                )
+            )
+            partners.append(SQL("%s.%s", alias, SQL.identifier(column)))
+        return SQL("\n").join(joins), SQL("COALESCE(%s)", SQL(", ").join(partners))
+
+    @api.model
+    def _timeline_message_name(self):
+        """A message's subject, or the start of its text."""
+        return SQL(
+            "COALESCE(NULLIF(m.subject, ''), left(regexp_replace(m.body, '<[^>]*>', '', 'g'), 80))"
+        )
+
+    @api.model
+    def _timeline_emails(self):
+        # From the customer: an incoming e-mail, or a portal message, whose author is not one
+        # of our users. From us: a message sent (not a note) by one of our users.
+        joins, document_partner = self._timeline_message_partner()
+        internal_author = SQL(
+            "EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = m.author_id AND NOT u.share)"
+        )
+        return SQL(
+            """%(select)s
+                 FROM mail_message m
+                 LEFT JOIN mail_message_subtype st ON st.id = m.subtype_id
+                 %(joins)s
+                 JOIN res_partner p ON p.id = CASE WHEN %(internal)s THEN %(document)s
+                                                   ELSE COALESCE(m.author_id, %(document)s) END
+                 LEFT JOIN res_users author_user
+                        ON author_user.partner_id = m.author_id AND NOT author_user.share
+                WHERE m.mail_activity_type_id IS NULL
+                  AND (m.message_type IN ('email', 'email_outgoing')
+                       OR (m.message_type = 'comment' AND NOT COALESCE(st.internal, FALSE)))
+                  AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id)""",
+            select=self._timeline_select(
+                6,
+                row_id=SQL("m.id"),
+                date=SQL("m.date"),
+                partner_id=SQL("p.commercial_partner_id"),
+                company_id=SQL("COALESCE(m.record_company_id, author_user.company_id)"),
+                user_id=SQL("author_user.id"),
+                kind=SQL("'email'"),
+                channel=SQL(
+                    "CASE WHEN m.message_type = 'comment' AND NOT %s"
+                    " THEN 'portal' ELSE 'email' END",
+                    internal_author,
+                ),
+                direction=SQL("CASE WHEN %s THEN 'outbound' ELSE 'inbound' END", internal_author),
+                name=self._timeline_message_name(),
+                res_model=SQL("m.model"),
+                res_id=SQL("m.res_id"),
+            ),
+            joins=joins,
+            internal=internal_author,
+            document=document_partner,
+        )
+
+    @api.model
+    def _timeline_calls(self):
+        joins, document_partner = self._timeline_message_partner()
+        return SQL(
+            """%s
+                 FROM mail_message m
+                 JOIN mail_activity_type t ON t.id = m.mail_activity_type_id
+                 %s
+                 JOIN res_partner p ON p.id = %s
+                 LEFT JOIN res_users author_user
+                        ON author_user.partner_id = m.author_id AND NOT author_user.share
+                WHERE t.category = 'phonecall'""",
+            self._timeline_select(
+                7,
+                row_id=SQL("m.id"),
+                date=SQL("m.date"),
+                partner_id=SQL("p.commercial_partner_id"),
+                company_id=SQL("COALESCE(m.record_company_id, author_user.company_id)"),
+                user_id=SQL("author_user.id"),
+                kind=SQL("'call'"),
+                channel=SQL("'phone'"),
+                direction=SQL("'outbound'"),
+                name=self._timeline_message_name(),
+                res_model=SQL("m.model"),
+                res_id=SQL("m.res_id"),
+            ),
+            joins,
+            document_partner,
+        )
+
+    @api.model
+    def _timeline_meetings(self):
+        # One row per meeting and customer attending it; our own users are not customers.
+        return SQL(
+            """%s
+                 FROM calendar_event e
+                 JOIN calendar_event_res_partner_rel a ON a.calendar_event_id = e.id
+                 JOIN res_partner attendee ON attendee.id = a.res_partner_id
+                 LEFT JOIN res_users organizer ON organizer.id = e.user_id
+                WHERE e.active
+                  AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = attendee.id)
+                  AND attendee.id = (
+                      SELECT min(other.id)
+                        FROM calendar_event_res_partner_rel a2
+                        JOIN res_partner other ON other.id = a2.res_partner_id
+                       WHERE a2.calendar_event_id = e.id
+                         AND other.commercial_partner_id = attendee.commercial_partner_id)""",
+            self._timeline_select(
+                8,
+                # A meeting shows once per customer attending: the id combines both.
+                row_id=SQL("e.id::bigint * 2147483648 + attendee.id"),
+                date=SQL("e.start"),
+                partner_id=SQL("attendee.commercial_partner_id"),
+                company_id=SQL("organizer.company_id"),
+                user_id=SQL("e.user_id"),
+                kind=SQL("'meeting'"),
+                channel=SQL("'meeting'"),
+                direction=SQL("'outbound'"),
+                name=SQL("e.name"),
+                res_model=SQL("'calendar.event'"),
+                res_id=SQL("e.id"),
+            ),
+        )
