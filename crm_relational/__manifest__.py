@@ -11,6 +11,7 @@
         "crm",
         "sale_management",
         "sale_stock",
+        "sale_margin",
         "account",
         "contacts",
         "calendar",
@@ -18,12 +19,15 @@
     "data": [
         "security/crm_relational_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
         "report/crm_relational_timeline_views.xml",
+        "views/crm_relational_profile_views.xml",
         "views/crm_relational_segment_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_relational_menus.xml",
     ],
     "demo": ["demo/crm_relational_segment_demo.xml"],
+    "external_dependencies": {"python": ["numpy", "scipy"]},
     "application": True,
 }

@@ -1,0 +1,1 @@
+"""Pure computations of the relational profile: no ORM, numpy arrays in and out."""
