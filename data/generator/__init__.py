@@ -1,0 +1,33 @@
+"""Deterministic, realistic data for crm_relational: a company with two years of history.
+
+    python3 -m data.generator -c ODOO_CONF -d DB --size demo --seed 42
+
+``generate(env, size, seed, today)`` does the same inside an open Odoo environment without
+committing, so tests can roll it back.
+"""
+
+from .plan import SIZES, build_plan
+
+__all__ = ["SIZES", "build_plan", "generate"]
+
+
+def generate(env, size="small", seed=42, today=None):
+    """Fill the company of `env` with the plan of `size` and `seed`; return what was created.
+
+    ``small`` and ``demo`` go through the ORM; ``large`` through bulk SQL (see sql_writer).
+    Marks the database with the system parameters ``crm_relational.generated_size`` and
+    ``crm_relational.generated_seed``. Does not commit.
+    """
+    plan = build_plan(size, seed, today)
+    if size == "large":
+        from .sql_writer import SqlWriter
+
+        counts = SqlWriter(env, plan).write()
+    else:
+        from .orm_writer import OrmWriter
+
+        counts = OrmWriter(env, plan).write()
+    parameters = env["ir.config_parameter"].sudo()
+    parameters.set_param("crm_relational.generated_size", size)
+    parameters.set_param("crm_relational.generated_seed", str(seed))
+    return counts
