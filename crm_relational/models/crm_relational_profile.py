@@ -188,7 +188,8 @@ class CrmRelationalProfile(models.Model):
             company,
             x=purchase_days - 1,
             t_x=(last_day - first_day).astype(float) / DAYS_PER_WEEK,
-            T=(now - first_day).astype(float) / DAYS_PER_WEEK,
+            # Observed until the end of today, so a first purchase today has an age of one day.
+            T=((now - first_day).astype(float) + 1) / DAYS_PER_WEEK,
             m=repeat_value,
         )
         previous_stage, stage_date = self._previous_stages(company, partner_ids)

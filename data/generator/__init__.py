@@ -11,14 +11,14 @@ from .plan import SIZES, build_plan
 __all__ = ["SIZES", "build_plan", "generate"]
 
 
-def generate(env, size="small", seed=42, today=None):
+def generate(env, size="small", seed=42, today=None, scale=1.0):
     """Fill the company of `env` with the plan of `size` and `seed`; return what was created.
 
     ``small`` and ``demo`` go through the ORM; ``large`` through bulk SQL (see sql_writer).
     Marks the database with the system parameters ``crm_relational.generated_size`` and
     ``crm_relational.generated_seed``. Does not commit.
     """
-    plan = build_plan(size, seed, today)
+    plan = build_plan(size, seed, today, scale)
     if size == "large":
         from .sql_writer import SqlWriter
 

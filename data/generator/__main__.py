@@ -16,6 +16,9 @@ def main(argv=None):
     parser.add_argument("--size", choices=sorted(SIZES), default="demo")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--today", type=date.fromisoformat, help="last day of the history")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply the number of customers (try-outs)"
+    )
     args = parser.parse_args(argv)
 
     import odoo
@@ -29,7 +32,7 @@ def main(argv=None):
     registry = Registry(args.database)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        counts = generate(env, args.size, args.seed, args.today)
+        counts = generate(env, args.size, args.seed, args.today, args.scale)
         cr.commit()
     summary = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items())
     print(f"generated {args.size} data in {time.monotonic() - started:.0f} s: {summary}")

@@ -21,6 +21,7 @@ def _set_dates(env, table, column, values):
     """``UPDATE table SET column = date`` for many ids at once (values: {id: datetime})."""
     if not values:
         return
+    env.flush_all()  # the ORM's own pending writes of these columns go first
     ids, dates = zip(*values.items(), strict=True)
     env.cr.execute(
         SQL(

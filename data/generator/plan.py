@@ -18,10 +18,10 @@ NAMES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 HISTORY_DAYS = 730
 
 SIZES = {
-    # customers, products, cap on the expected orders per customer (keeps ORM sizes fast)
-    "small": {"customers": 36, "products": 15, "max_rate": 0.35},
-    "demo": {"customers": 200, "products": 22, "max_rate": 0.35},
-    "large": {"customers": 100_000, "products": 2_000, "max_rate": 1.2},
+    # customers, products, cap and scale of the weekly order rate (ORM sizes stay fast)
+    "small": {"customers": 36, "products": 15, "max_rate": 0.35, "rate_scale": 0.12},
+    "demo": {"customers": 200, "products": 22, "max_rate": 0.35, "rate_scale": 0.12},
+    "large": {"customers": 100_000, "products": 2_000, "max_rate": 1.2, "rate_scale": 0.34},
 }
 COUNTRIES = [
     # code, culture, language, weight
@@ -108,7 +108,7 @@ def _products(rng, count):
     return products
 
 
-def _customers(rng, count, max_rate):
+def _customers(rng, count, max_rate, rate_scale):
     companies = {}
     for row in _read("companies.csv"):
         companies.setdefault(row["culture"], []).append(row["name"])
@@ -138,7 +138,7 @@ def _customers(rng, count, max_rate):
                 lang=lang,
                 contact=f"{first} {last}",
                 email=f"customer{index + 1}@example.com",
-                rate=min(rng.gammavariate(0.9, 0.12), max_rate),
+                rate=min(rng.gammavariate(0.9, rate_scale), max_rate),
                 dropout=rng.betavariate(1.0, 5.0),
                 spend=rng.lognormvariate(6.2, 1.1),
                 start=start,
@@ -184,8 +184,11 @@ def _orders(rng, plan, customer, products):
     return orders
 
 
-def build_plan(size="small", seed=42, today=None):
-    """The whole plan for `size` ('small', 'demo' or 'large'), deterministic for a seed."""
+def build_plan(size="small", seed=42, today=None, scale=1.0):
+    """The whole plan for `size` ('small', 'demo' or 'large'), deterministic for a seed.
+
+    `scale` multiplies the number of customers (to try a size on a fraction of its volume).
+    """
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}: choose one of {', '.join(SIZES)}")
     spec = SIZES[size]
@@ -195,7 +198,8 @@ def build_plan(size="small", seed=42, today=None):
         opportunities=[], interactions=[], activities=[], tickets=[], receipts=[], stock=[],
     )  # fmt: skip
     plan.products = _products(rng, spec["products"])
-    plan.customers = _customers(rng, spec["customers"], spec["max_rate"])
+    count = max(1, round(spec["customers"] * scale))
+    plan.customers = _customers(rng, count, spec["max_rate"], spec["rate_scale"])
     for customer in plan.customers:
         customer.orders = _orders(rng, plan, customer, plan.products)
         _relationship(rng, plan, customer)
