@@ -29,7 +29,9 @@ class ResPartner(models.Model):
         string="Lifetime Value",
         currency_field="relational_currency_id",
     )
-    relational_currency_id = fields.Many2one(related="relational_profile_id.currency_id")
+    relational_currency_id = fields.Many2one(
+        related="relational_profile_id.currency_id", string="Profile Currency"
+    )
     relational_interaction_count = fields.Integer(
         string="Interactions", compute="_compute_relational_interaction_count"
     )
