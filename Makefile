@@ -2,16 +2,17 @@
 # Every variable can be overridden: make run DB=mydb PORT=8070 SIZE=small
 DB ?= crm_relational_demo
 TEST_DB ?= crm_relational_test
+BENCH_DB ?= crm_relational_large
 PORT ?= 8069
 SIZE ?= demo
 SEED ?= 42
 ODOO_SOURCE_URL ?= https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz
 PYTEST_ARGS ?=
 
-export DB TEST_DB PORT SIZE SEED ODOO_SOURCE_URL PYTEST_ARGS
+export DB TEST_DB BENCH_DB PORT SIZE SEED ODOO_SOURCE_URL PYTEST_ARGS
 DEVENV := tools/devenv.sh
 
-.PHONY: run test test-fast lint pot setup stop clean
+.PHONY: run test test-fast lint pot bench setup stop clean
 
 run:  ## set everything up, then serve the web client on http://localhost:$(PORT)
 	@$(DEVENV) run
@@ -24,6 +25,9 @@ test-fast:  ## the test suite without the slow lifecycle and server tests
 
 lint:  ## ruff and pylint-odoo on the addons
 	@$(DEVENV) lint
+
+bench:  ## benchmarks on the large data set (built once in BENCH_DB, about 6 minutes)
+	@$(DEVENV) bench
 
 pot:  ## regenerate the translation templates i18n/<addon>.pot
 	@$(DEVENV) pot

@@ -7,6 +7,7 @@
 #   tools/devenv.sh test    setup, create a fresh test database from the cached template, run pytest
 #   tools/devenv.sh lint    ruff and pylint-odoo on the addons
 #   tools/devenv.sh pot     regenerate the addons' translation templates (i18n/*.pot)
+#   tools/devenv.sh bench   benchmarks on the large data set
 #   tools/devenv.sh stop    stop the embedded PostgreSQL cluster
 #
 # Every step is idempotent and remembers what it did, so a second call starts in seconds.
@@ -19,6 +20,7 @@ ADDONS=crm_relational,crm_relational_sfa,crm_relational_service
 ODOO_SOURCE_URL=${ODOO_SOURCE_URL:-https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz}
 DB=${DB:-crm_relational_demo}
 TEST_DB=${TEST_DB:-crm_relational_test}
+BENCH_DB=${BENCH_DB:-crm_relational_large}
 PORT=${PORT:-8069}
 SIZE=${SIZE:-demo}
 SEED=${SEED:-42}
@@ -200,6 +202,18 @@ cmd_test() {
         ${PYTEST_MARK:+-m "$PYTEST_MARK"} $PYTEST_ARGS
 }
 
+cmd_bench() {
+    # Benchmarks on the large data set, generated once into $BENCH_DB.
+    setup
+    if ! db_exists "$BENCH_DB" || [ "$(psql -d "$BENCH_DB" -tAc "SELECT value FROM ir_config_parameter WHERE key = 'crm_relational.generated_size'" 2>/dev/null)" != large ]; then
+        db_exists "$BENCH_DB" && psql -d postgres -qc "DROP DATABASE \"$BENCH_DB\" WITH (FORCE)" >/dev/null
+        initdb_cached "$BENCH_DB"
+        say "generating the large data set in $BENCH_DB"
+        cd "$ROOT" && "$PY" -m data.generator -c "$ODOO_CONF" -d "$BENCH_DB" --size large --seed "$SEED"
+    fi
+    cd "$ROOT" && "$PY" -m bench.bench_profile -c "$ODOO_CONF" -d "$BENCH_DB"
+}
+
 cmd_pot() {
     # Regenerate each addon's translation template (i18n/<addon>.pot) from a fresh install.
     setup
@@ -228,6 +242,7 @@ case "${1:-}" in
     test) cmd_test ;;
     lint) cmd_lint ;;
     pot) cmd_pot ;;
+    bench) cmd_bench ;;
     stop) cmd_stop ;;
-    *) die "usage: $0 setup|run|test|lint|pot|stop" ;;
+    *) die "usage: $0 setup|run|test|lint|pot|bench|stop" ;;
 esac

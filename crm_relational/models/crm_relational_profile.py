@@ -294,6 +294,18 @@ class CrmRelationalProfile(models.Model):
         )
         return self.env.cr.fetchall()
 
+    def _sql_array_type(self, name):
+        """The PostgreSQL array type of the column of field `name`."""
+        field = self._fields[name]
+        return {
+            "many2one": "int4[]",
+            "integer": "int4[]",
+            "float": "float8[]",
+            "monetary": "numeric[]",
+            "date": "date[]",
+            "selection": "varchar[]",
+        }[field.type]
+
     def _previous_stages(self, company, partner_ids):
         """The stage each customer had after the last run, and since when (arrays)."""
         self.env.cr.execute(
@@ -370,30 +382,37 @@ class CrmRelationalProfile(models.Model):
         }
 
     def _write_profiles(self, company, values):
-        """Upsert the profiles of `company` from column arrays, in batches; drop the others."""
+        """Upsert the profiles of `company` from column arrays, in batches; drop the others.
+
+        Each batch is one ``INSERT ... SELECT FROM unnest(<one array per column>)``.
+        """
         names = list(values)
-        now = fields.Datetime.now()
-        uid = self.env.uid
+        set_columns = [*names, "computed_at", "write_uid", "write_date"]
         for start in range(0, len(values["partner_id"]), WRITE_BATCH):
-            chunk = [values[name][start : start + WRITE_BATCH].tolist() for name in names]
-            rows = [
-                SQL("(%s)", SQL(", ").join([company.id, now, uid, now, uid, now, *row]))
-                for row in zip(*chunk, strict=True)
-            ]
-            columns = ["company_id", "computed_at", "create_uid", "create_date", "write_uid",
-                       "write_date", *names]  # fmt: skip
+            arrays = [
+                SQL("%s::%s", values[name][start : start + WRITE_BATCH].tolist(),
+                    SQL(self._sql_array_type(name)))
+                for name in names
+            ]  # fmt: skip
             self.env.cr.execute(
                 SQL(
                     """
-                    INSERT INTO crm_relational_profile (%s) VALUES %s
-                    ON CONFLICT (partner_id, company_id) DO UPDATE SET %s
+                    INSERT INTO crm_relational_profile
+                           (company_id, computed_at, create_uid, create_date, write_uid,
+                            write_date, %(columns)s)
+                    SELECT %(company)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s, *
+                      FROM unnest(%(arrays)s)
+                    ON CONFLICT (partner_id, company_id) DO UPDATE SET %(updates)s
                     """,
-                    SQL(", ").join(SQL.identifier(c) for c in columns),
-                    SQL(", ").join(rows),
-                    SQL(", ").join(
+                    columns=SQL(", ").join(SQL.identifier(name) for name in names),
+                    company=company.id,
+                    now=fields.Datetime.now(),
+                    uid=self.env.uid,
+                    arrays=SQL(", ").join(arrays),
+                    updates=SQL(", ").join(
                         SQL("%s = EXCLUDED.%s", SQL.identifier(c), SQL.identifier(c))
-                        for c in columns
-                        if c not in ("partner_id", "company_id", "create_uid", "create_date")
+                        for c in set_columns
+                        if c != "partner_id"
                     ),
                 )
             )

@@ -25,7 +25,7 @@ class TestClvEngine(BaseCase):
         d = cls.data
         cls.bgnbd = clv.fit_bgnbd(d["x"], d["t_x"], d["T"])
         cls.model = {k: cls.bgnbd[k] for k in ("r", "alpha", "a", "b")}
-        cls.gg = clv.fit_gamma_gamma(d["x"], d["zbar"])
+        cls.gg = clv.fit_gamma_gamma(d["x"], d["m"])
 
     def assertClose(self, value, published, tolerance=0.01):
         self.assertLessEqual(abs(value - published), abs(published) * tolerance,
@@ -67,7 +67,7 @@ class TestClvEngine(BaseCase):
 
     def test_lifetime_value(self):
         d = self.data
-        args = (self.bgnbd, self.gg, d["x"][:50], d["t_x"][:50], d["T"][:50], d["zbar"][:50])
+        args = (self.bgnbd, self.gg, d["x"][:50], d["t_x"][:50], d["T"][:50], d["m"][:50])
         short = clv.customer_lifetime_value(*args, horizon=26, discount_rate=0.002)
         long = clv.customer_lifetime_value(*args, horizon=52, discount_rate=0.002)
         dear = clv.customer_lifetime_value(*args, horizon=52, discount_rate=0.02)
@@ -81,7 +81,7 @@ class TestClvEngine(BaseCase):
         np.testing.assert_allclose(flat, purchases * value, rtol=1e-9)
         # One customer at a time gives the same as the whole batch.
         one = clv.customer_lifetime_value(self.bgnbd, self.gg, d["x"][3:4], d["t_x"][3:4],
-                                          d["T"][3:4], d["zbar"][3:4], horizon=52,
+                                          d["T"][3:4], d["m"][3:4], horizon=52,
                                           discount_rate=0.002)  # fmt: skip
         self.assertAlmostEqual(one[0], long[3])
 

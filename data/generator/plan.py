@@ -21,7 +21,7 @@ SIZES = {
     # customers, products, cap and scale of the weekly order rate (ORM sizes stay fast)
     "small": {"customers": 36, "products": 15, "max_rate": 0.35, "rate_scale": 0.12},
     "demo": {"customers": 200, "products": 22, "max_rate": 0.35, "rate_scale": 0.12},
-    "large": {"customers": 100_000, "products": 2_000, "max_rate": 1.2, "rate_scale": 0.34},
+    "large": {"customers": 100_000, "products": 2_000, "max_rate": 1.2, "rate_scale": 0.36},
 }
 COUNTRIES = [
     # code, culture, language, weight
