@@ -364,22 +364,26 @@ class CrmRelationalProfile(models.Model):
             return empty
         horizon = company.relational_clv_horizon_months * WEEKS_PER_MONTH
         weekly_rate = clv.discount_rate_per(1.0, company.relational_clv_discount_rate / 100.0)
+        # Repeat purchases netted to nothing or less by refunds carry no spend information: the
+        # spend model sees them at a token positive value (their expected value shrinks to the
+        # population's).
+        m = np.where(m > 0, m, 0.01)
         try:
             bgnbd = clv.fit_bgnbd(x, t_x, T)
             gamma_gamma = clv.fit_gamma_gamma(x[repeat], m[repeat])
+            model = {k: bgnbd[k] for k in ("r", "alpha", "a", "b")}
+            spend = {k: gamma_gamma[k] for k in ("p", "q", "gamma")}
+            return {
+                "probability_alive": clv.probability_alive(x=x, t_x=t_x, T=T, **model),
+                "expected_orders": clv.expected_purchases(horizon, x=x, t_x=t_x, T=T, **model),
+                "expected_order_value": clv.expected_average_value(x=x, m=m, **spend),
+                "clv": clv.customer_lifetime_value(
+                    model, spend, x, t_x, T, m, horizon=horizon, discount_rate=weekly_rate
+                ),
+            }
         except ValueError as error:
             _logger.info("No lifetime value for %s: %s", company.name, error)
             return empty
-        model = {k: bgnbd[k] for k in ("r", "alpha", "a", "b")}
-        spend = {k: gamma_gamma[k] for k in ("p", "q", "gamma")}
-        return {
-            "probability_alive": clv.probability_alive(x=x, t_x=t_x, T=T, **model),
-            "expected_orders": clv.expected_purchases(horizon, x=x, t_x=t_x, T=T, **model),
-            "expected_order_value": clv.expected_average_value(x=x, m=m, **spend),
-            "clv": clv.customer_lifetime_value(
-                model, spend, x, t_x, T, m, horizon=horizon, discount_rate=weekly_rate
-            ),
-        }
 
     def _write_profiles(self, company, values):
         """Upsert the profiles of `company` from column arrays, in batches; drop the others.
