@@ -1,7 +1,9 @@
-"""Write a plan through the ORM: every document is made the way a user would make it.
+"""Write a plan through the ORM: every document is made the way the application makes it.
 
-Odoo stamps some dates with "now" (confirmation, validation, closing); those are moved back to
-the planned dates afterwards with SQL on exactly the columns the ORM wrote.
+Documents are created, confirmed, validated, posted and reconciled in batches (one call for
+many records). Odoo stamps some dates with "now" (confirmation, validation, creation, closing);
+those are moved back to the planned dates afterwards with SQL, on the columns the ORM wrote, so
+that every document reads as if it had happened on its planned day.
 """
 
 from datetime import datetime, time, timedelta
@@ -9,468 +11,783 @@ from datetime import datetime, time, timedelta
 from odoo import Command
 from odoo.tools import SQL
 
-QUIET = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True,
-         "mail_create_nosubscribe": True, "dont_notify": True}  # fmt: skip
+from .plan import CRM_STAGES, LAST_DAY, TICKET_CATEGORIES
+
+QUIET = {
+    "tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True,
+    "mail_create_nosubscribe": True, "mail_auto_subscribe_no_notify": True,
+    "mail_activity_quick_update": True, "no_mail_to_attendees": True, "dont_notify": True,
+    "skip_sms": True, "skip_sale_auto_invoice_send": True,
+}  # fmt: skip
+SALESPEOPLE = (
+    ("crm_rep_1", "Samira Haddad", 0), ("crm_rep_2", "Dariush Karimi", 0),
+    ("crm_rep_3", "Julia Weber", 1), ("crm_rep_4", "Thomas Becker", 1),
+)  # login, name, team index  # fmt: skip
+TEAMS = ("Middle East", "Europe & Americas")
+WAREHOUSES = (("DXB", "Dubai Hub"), ("HAM", "Hamburg Depot"))
 
 
-def _at(day, hour=10):
+def at(day, hour=10):
+    """A datetime on `day` at `hour` o'clock (UTC, as Odoo stores datetimes)."""
     return datetime.combine(day, time(hour, 0))
 
 
-def _set_dates(env, table, column, values):
-    """``UPDATE table SET column = date`` for many ids at once (values: {id: datetime})."""
+def set_column(env, table, column, values, cast="timestamp"):
+    """``UPDATE table SET column = value`` for many rows at once (values: {id: value}).
+
+    Flushes the ORM first (so its pending writes do not overwrite the new values later) and
+    invalidates the cache afterwards.
+    """
     if not values:
         return
-    env.flush_all()  # the ORM's own pending writes of these columns go first
-    ids, dates = zip(*values.items(), strict=True)
+    env.flush_all()
+    ids, new = zip(*sorted(values.items()), strict=True)
     env.cr.execute(
         SQL(
-            "UPDATE %s t SET %s = v.value FROM unnest(%s::int[], %s::timestamp[]) AS v(id, value)"
+            "UPDATE %s t SET %s = v.value FROM unnest(%s::int[], %s::%s[]) AS v(id, value)"
             " WHERE t.id = v.id",
             SQL.identifier(table),
             SQL.identifier(column),
             list(ids),
-            list(dates),
+            list(new),
+            SQL(cast),
         )
     )
+    env.invalidate_all()
 
 
 class OrmWriter:
-    """Writes a `Plan` into the database of `env`, in the company of `env`."""
+    """Writes a `Plan` into the main company of `env` (no commit)."""
 
     def __init__(self, env, plan):
         self.env = env(context={**env.context, **QUIET})
         self.plan = plan
-        self.company = env.company
+        self.company = self.env.company
         self.counts = {}
+        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM mail_message")
+        self.first_message = self.env.cr.fetchone()[0] + 1
 
     def write(self):
-        self._people()
-        self._products()
-        self._warehouses()
+        """Write every part of the plan; return the number of records of each kind."""
+        self.master_data()
         self._customers()
-        self._orders()
+        self._sale_orders()
+        self._deliveries()
+        self._invoices()
+        self._refunds()
+        self._payments()
         self._opportunities()
         self._interactions()
+        self._activities()
         self._tickets()
-        self._receipts()
-        self.env.flush_all()
-        self.env.invalidate_all()
+        self._date_the_rest()
         return self.counts
 
+    def master_data(self):
+        """Salespeople and teams, products, warehouses with their stock, incoming receipts."""
+        self._salespeople()
+        self._products()
+        self._warehouses()
+        self._receipts()
+
+    def _date_the_rest(self):
+        """Date what the ORM wrote on the side (notes, journal items, reconciliations...)."""
+        self.env.flush_all()
+        plan, execute = self.plan, self.env.cr.execute
+        first_day = at(plan.day(0) - timedelta(days=60), 8)
+        customers = {partner.id: at(plan.day(c.start) - timedelta(days=20), 9)
+                     for c, partner in zip(plan.customers, self.partners, strict=True)}  # fmt: skip
+        set_column(self.env, "res_partner", "create_date", customers)
+        execute(
+            """UPDATE res_partner c SET create_date = p.create_date
+                 FROM res_partner p WHERE c.parent_id = p.id AND p.id = ANY(%s)""",
+            [list(customers)],
+        )
+        for table in ("product_template", "product_product", "product_category"):
+            execute(
+                SQL(
+                    "UPDATE %s SET create_date = %s WHERE create_date >= %s",
+                    SQL.identifier(table),
+                    first_day,
+                    self.env.cr.now(),
+                )
+            )
+        execute("UPDATE product_value SET date = %s, create_date = %s WHERE create_date >= %s",
+                [first_day, first_day, self.env.cr.now()])  # fmt: skip
+        execute("UPDATE stock_quant SET in_date = %s WHERE product_id = ANY(%s)",
+                [first_day, self.products.ids])  # fmt: skip
+        moves = self.env["account.move"].search([
+            ("partner_id.commercial_partner_id", "in", self.partners.ids)]).ids  # fmt: skip
+        execute(
+            """UPDATE account_move_line l SET create_date = m.create_date
+                 FROM account_move m WHERE m.id = l.move_id AND m.id = ANY(%s)""",
+            [moves],
+        )
+        execute(
+            """UPDATE account_move SET invoice_date_due = date
+                WHERE id = ANY(%s) AND move_type = 'entry'""",
+            [moves],
+        )
+        execute(
+            """UPDATE account_partial_reconcile r SET create_date = r.max_date + time '12:00'
+                 FROM account_move_line l WHERE l.id = r.debit_move_id AND l.move_id = ANY(%s)""",
+            [moves],
+        )
+        execute(
+            """UPDATE account_full_reconcile f SET create_date = r.create_date
+                 FROM account_partial_reconcile r WHERE r.full_reconcile_id = f.id
+                  AND r.debit_move_id IN (SELECT id FROM account_move_line
+                                           WHERE move_id = ANY(%s))""",
+            [moves],
+        )
+        execute(
+            """UPDATE sale_order SET validity_date = date_order::date + 30 WHERE id = ANY(%s)""",
+            [self.orders.ids],
+        )
+        execute(
+            """UPDATE stock_move m SET reservation_date = p.create_date::date
+                 FROM stock_picking p WHERE p.id = m.picking_id AND p.sale_id = ANY(%s)""",
+            [self.orders.ids],
+        )
+        # The notes the documents posted about themselves, on the documents' dates.
+        for model, table, column in (
+            ("sale.order", "sale_order", "create_date"),
+            ("stock.picking", "stock_picking", "COALESCE(d.date_done, d.create_date)"),
+            ("account.move", "account_move", "d.create_date"),
+            ("account.payment", "account_payment", "d.create_date"),
+        ):
+            execute(
+                SQL(
+                    """UPDATE mail_message m SET date = %s, create_date = %s
+                         FROM %s d WHERE m.model = %s AND m.res_id = d.id AND m.id >= %s""",
+                    SQL(column if "." in column else f"d.{column}"),
+                    SQL(column if "." in column else f"d.{column}"),
+                    SQL.identifier(table),
+                    model,
+                    self.first_message,
+                )
+            )
+        execute(
+            """UPDATE calendar_attendee a SET create_date = e.create_date
+                 FROM calendar_event e WHERE e.id = a.event_id AND e.id = ANY(%s)""",
+            [self.events.ids],
+        )
+        execute(
+            """UPDATE mail_activity SET create_date = LEAST(date_deadline, %s) - 7 + time '09:00'
+                WHERE create_date >= %s""",
+            [plan.today, self.env.cr.now()],
+        )
+        self.env.invalidate_all()
+
     # ------------------------------------------------------------------ master data
-    def _people(self):
-        """Four salespeople in two sales teams."""
+    def _salespeople(self):
+        """Four salespeople (sales group, all leads) in two sales teams."""
         Users = self.env["res.users"].with_context(no_reset_password=True)
-        groups = self.env.ref("sales_team.group_sale_salesman_all_leads")
+        group = self.env.ref("sales_team.group_sale_salesman_all_leads")
         self.reps = Users.browse()
-        for number in range(1, 5):
-            login = f"crm_rep_{number}"
-            user = Users.search([("login", "=", login)]) or Users.create(
+        for login, name, _team in SALESPEOPLE:
+            self.reps |= Users.search([("login", "=", login)]) or Users.create(
                 {
-                    "name": ["Samira Haddad", "Dariush Karimi", "Julia Weber", "Omar Farouk"][
-                        number - 1
-                    ],
+                    "name": name,
                     "login": login,
-                    "password": login,
                     "email": f"{login}@example.com",
-                    "group_ids": [Command.link(groups.id)],
+                    "group_ids": [Command.link(group.id)],
                     "company_id": self.company.id,
                     "company_ids": [Command.link(self.company.id)],
                 }
             )
-            self.reps |= user
-        Team = self.env["crm.team"]
-        self.teams = Team.create(
+        self.teams = self.env["crm.team"].create(
             [
-                {"name": "Gulf & Middle East", "member_ids": [Command.set(self.reps[:2].ids)],
-                 "company_id": self.company.id},
-                {"name": "Europe & Americas", "member_ids": [Command.set(self.reps[2:].ids)],
-                 "company_id": self.company.id},
+                {
+                    "name": name,
+                    "company_id": self.company.id,
+                    "member_ids": [
+                        Command.set(
+                            [
+                                rep.id
+                                for rep, spec in zip(self.reps, SALESPEOPLE, strict=True)
+                                if spec[2] == index
+                            ]
+                        )
+                    ],
+                }
+                for index, name in enumerate(TEAMS)
             ]
-        )  # fmt: skip
+        )
+        self.team_of = [self.teams[spec[2]] for spec in SALESPEOPLE]
+        self.counts["salespeople"] = len(self.reps)
 
     def _products(self):
         categories = {}
-        values = []
-        for index, (category, name, cost, price) in enumerate(self.plan.products):
-            if category not in categories:
-                categories[category] = self.env["product.category"].create({"name": category})
-            values.append(
+        for product in self.plan.products:
+            if product.category not in categories:
+                categories[product.category] = self.env["product.category"].create(
+                    {"name": product.category}
+                )
+        templates = self.env["product.template"].create(
+            [
                 {
-                    "name": name,
+                    "name": product.name,
                     "type": "consu",
                     "is_storable": True,
-                    "categ_id": categories[category].id,
-                    "standard_price": cost,
-                    "list_price": price,
-                    "default_code": f"CRM-{index + 1:05d}",
-                    "barcode": f"2{self.plan.seed % 1000:03d}{index + 1:08d}",
-                    "sale_delay": 3,
+                    "categ_id": categories[product.category].id,
+                    "standard_price": product.cost,
+                    "list_price": product.price,
+                    "default_code": product.code,
+                    "barcode": product.barcode,
+                    "sale_delay": 5,
                 }
-            )
-        templates = self.env["product.template"].create(values)
+                for product in self.plan.products
+            ]
+        )
         self.products = templates.product_variant_id
         self.counts["products"] = len(templates)
+        self.counts["product_categories"] = len(categories)
 
     def _warehouses(self):
+        """The main warehouse and two more, stocked with what the plan puts on hand."""
         Warehouse = self.env["stock.warehouse"]
         main = Warehouse.search([("company_id", "=", self.company.id)], limit=1, order="id")
-        others = Warehouse.browse()
-        for code, name in (("DXB", "Dubai Hub"), ("HAM", "Hamburg Depot")):
-            others |= Warehouse.search(
+        self.warehouses = main
+        for code, name in WAREHOUSES:
+            self.warehouses |= Warehouse.search(
                 [("code", "=", code), ("company_id", "=", self.company.id)]
             ) or Warehouse.create({"name": name, "code": code, "company_id": self.company.id})
-        self.warehouses = main | others
-        # Stock on hand; the main warehouse also holds what will be delivered over two years.
-        delivered = {}
-        for customer in self.plan.customers:
-            for order in customer.orders:
-                for product, quantity in order.lines:
-                    delivered[product] = delivered.get(product, 0) + quantity
         Quant = self.env["stock.quant"]
         for warehouse, product, quantity in self.plan.stock:
-            extra = delivered.get(product, 0) if warehouse == 0 else 0
             Quant._update_available_quantity(
-                self.products[product], self.warehouses[warehouse].lot_stock_id, quantity + extra
+                self.products[product], self.warehouses[warehouse].lot_stock_id, quantity
             )
         self.counts["warehouses"] = len(self.warehouses)
 
+    def _receipts(self):
+        """Confirmed receipts from a supplier, expected in the coming weeks (not done)."""
+        plan = self.plan
+        supplier = self.env["res.partner"].create(
+            {"name": "Gulf Industrial Supply Co", "is_company": True, "supplier_rank": 1}
+        )
+        vendors = self.env.ref("stock.stock_location_suppliers")
+        values = []
+        for warehouse, product, quantity, days_ahead in plan.receipts:
+            wh = self.warehouses[warehouse]
+            when = at(plan.today + timedelta(days=days_ahead), 9)
+            values.append(
+                {
+                    "picking_type_id": wh.in_type_id.id,
+                    "partner_id": supplier.id,
+                    "location_id": vendors.id,
+                    "location_dest_id": wh.lot_stock_id.id,
+                    "scheduled_date": when,
+                    "move_ids": [
+                        Command.create(
+                            {
+                                "product_id": self.products[product].id,
+                                "product_uom_qty": quantity,
+                                "location_id": vendors.id,
+                                "location_dest_id": wh.lot_stock_id.id,
+                                "date": when,
+                            }
+                        )
+                    ],
+                }
+            )
+        receipts = self.env["stock.picking"].create(values)
+        receipts.action_confirm()
+        self.counts["receipts"] = len(receipts)
+
+    # ------------------------------------------------------------------ customers
     def _customers(self):
+        """Companies (with a contact person each) and individuals, with 30-day payment terms."""
+        plan = self.plan
         countries = {
             country.code: country
             for country in self.env["res.country"].search(
-                [("code", "in", list({c.country for c in self.plan.customers}))]
+                [("code", "in", sorted({c.country for c in plan.customers}))]
             )
         }
         langs = set(self.env["res.lang"].search([]).mapped("code"))
-        values = [
-            {
-                "name": customer.name,
-                "is_company": customer.is_company,
-                "country_id": countries[customer.country].id,
-                "lang": customer.lang if customer.lang in langs else False,
-                "email": customer.email,
-                "customer_rank": 1,
-                "user_id": self.reps[customer.salesperson].id,
-                "ref": f"C{customer.index + 1:06d}",
-            }
-            for customer in self.plan.customers
-        ]
-        self.partners = self.env["res.partner"].create(values)
-        contacts = [
-            {"name": customer.contact, "parent_id": partner.id, "email": customer.email,
-             "type": "contact"}
-            for customer, partner in zip(self.plan.customers, self.partners, strict=True)
-            if customer.is_company
-        ]  # fmt: skip
-        created = iter(self.env["res.partner"].create(contacts))
+        term = self.env.ref("account.account_payment_term_30days")
+        self.partners = self.env["res.partner"].create(
+            [
+                {
+                    "name": customer.name,
+                    "is_company": customer.is_company,
+                    "country_id": countries[customer.country].id,
+                    "city": customer.city,
+                    "lang": customer.lang if customer.lang in langs else False,
+                    "email": customer.email,
+                    "customer_rank": 1,
+                    "user_id": self.reps[customer.salesperson].id,
+                    "ref": f"C{customer.index + 1:06d}",
+                    "property_payment_term_id": term.id,
+                }
+                for customer in plan.customers
+            ]
+        )
+        companies = [(c, p) for c, p in zip(plan.customers, self.partners, strict=True)
+                     if c.is_company]  # fmt: skip
+        contacts = iter(
+            self.env["res.partner"].create(
+                [
+                    {
+                        "name": customer.contact,
+                        "parent_id": partner.id,
+                        "type": "contact",
+                        "email": customer.email,
+                        "function": "Purchasing Manager",
+                    }
+                    for customer, partner in companies
+                ]
+            )
+        )
         # Who we deal with: the contact person of a company, or the individual customer.
         self.contacts = [
-            next(created) if customer.is_company else partner
-            for customer, partner in zip(self.plan.customers, self.partners, strict=True)
+            next(contacts) if customer.is_company else partner
+            for customer, partner in zip(plan.customers, self.partners, strict=True)
         ]
         self.counts["customers"] = len(self.partners)
+        self.counts["contacts"] = len(companies)
 
     # ------------------------------------------------------------------ sales
-    def _orders(self):
+    def _sale_orders(self):
+        """Every planned order, confirmed, dated on its planned day."""
         plan = self.plan
-        entries = [(c, n, o) for c in plan.customers for n, o in enumerate(c.orders)]
-        if not entries:
-            self.orders = {}
-            return
-        team_of = {rep: self.teams[0 if i < 2 else 1] for i, rep in enumerate(self.reps)}
+        self.entries = plan.orders()
         values = []
-        for customer, _number, order in entries:
-            rep = self.reps[customer.salesperson]
+        for order in self.entries:
+            customer = plan.customers[order.customer]
             values.append(
                 {
-                    "partner_id": self.contacts[customer.index].id,
-                    "user_id": rep.id,
-                    "team_id": team_of[rep].id,
-                    "warehouse_id": self.warehouses[customer.index % 3].id,
-                    "commitment_date": _at(plan.day(order.day + 5), 17),
+                    "partner_id": self.contacts[order.customer].id,
+                    "user_id": self.reps[customer.salesperson].id,
+                    "warehouse_id": self.warehouses[customer.warehouse].id,
+                    "date_order": at(plan.day(order.day)),
+                    "commitment_date": at(plan.day(order.promised), 17),
                     "order_line": [
                         Command.create(
                             {
                                 "product_id": self.products[product].id,
                                 "product_uom_qty": quantity,
-                                "price_unit": plan.products[product][3],
+                                "price_unit": plan.products[product].price,
                             }
                         )
                         for product, quantity in order.lines
                     ],
                 }
             )
-        orders = self.env["sale.order"].create(values)
-        orders.action_confirm()
-        self.orders = {
-            (customer.index, number): sale
-            for (customer, number, _order), sale in zip(entries, orders, strict=True)
-        }
-        _set_dates(
-            self.env, "sale_order", "date_order",
-            {sale.id: _at(plan.day(o.day)) for (_c, _n, o), sale in zip(entries, orders,
-                                                                        strict=True)},
-        )  # fmt: skip
-        self._deliver(entries, orders)
-        self._invoice(entries, orders)
-        self.counts["sale_orders"] = len(orders)
-        self.counts["order_lines"] = len(orders.order_line)
+        self.orders = self.env["sale.order"].create(values)
+        self.orders.action_confirm()
+        created = {sale.id: at(plan.day(o.day), 9) for o, sale in self.pairs()}
+        set_column(self.env, "sale_order", "date_order", {
+            sale.id: at(plan.day(o.day)) for o, sale in self.pairs()})  # fmt: skip
+        set_column(self.env, "sale_order", "create_date", created)
+        self.env.cr.execute(
+            "UPDATE sale_order_line l SET create_date = o.create_date"
+            " FROM sale_order o WHERE o.id = l.order_id AND o.id = ANY(%s)",
+            [self.orders.ids],
+        )
+        self.counts["sale_orders"] = len(self.orders)
+        self.counts["order_lines"] = len(self.orders.order_line)
 
-    def _deliver(self, entries, orders):
+    def pairs(self):
+        """(planned order, sale.order) for every order."""
+        return zip(self.entries, self.orders, strict=True)
+
+    def _deliveries(self):
+        """Validate the deliveries that happened; recent orders stay to deliver."""
         plan = self.plan
-        for move in orders.picking_ids.move_ids:
-            move.quantity = move.product_uom_qty
-        orders.picking_ids.with_context(skip_backorder=True, skip_sms=True).button_validate()
-        done, promised = {}, {}
-        for (_customer, _number, order), sale in zip(entries, orders, strict=True):
+        delivered = [(o, sale) for o, sale in self.pairs() if o.delivered is not None]
+        pickings = self.env["stock.picking"].concat(*(sale.picking_ids for _o, sale in delivered))
+        pickings.action_assign()
+        for move in pickings.move_ids:
+            if move.quantity != move.product_uom_qty:
+                move.quantity = move.product_uom_qty
+        pickings.move_ids.picked = True
+        pickings.with_context(skip_backorder=True, cancel_backorder=True).button_validate()
+        done, promised, created = {}, {}, {}
+        for order, sale in self.pairs():
             for picking in sale.picking_ids:
-                done[picking.id] = _at(plan.day(order.day + 5 + order.late_days), 15)
-                promised[picking.id] = _at(plan.day(order.day + 5), 17)
-        self.env.flush_all()
-        _set_dates(self.env, "stock_picking", "date_done", done)
-        _set_dates(self.env, "stock_picking", "date_deadline", promised)
-        _set_dates(self.env, "stock_picking", "scheduled_date", promised)
-        self.env.cr.execute(
-            "UPDATE stock_move m SET date = p.date_done, date_deadline = p.date_deadline"
-            " FROM stock_picking p WHERE m.picking_id = p.id AND p.id = ANY(%s)",
-            [list(done)],
+                promised[picking.id] = at(plan.day(order.promised), 17)
+                created[picking.id] = at(plan.day(order.day), 9)
+                if order.delivered is not None:
+                    done[picking.id] = at(plan.day(order.delivered), 15)
+        set_column(self.env, "stock_picking", "date_done", done)
+        set_column(self.env, "stock_picking", "date_deadline", promised)
+        set_column(self.env, "stock_picking", "scheduled_date", promised)
+        set_column(self.env, "stock_picking", "create_date", created)
+        cr = self.env.cr
+        cr.execute(
+            """UPDATE stock_move m
+                  SET date = COALESCE(p.date_done, p.scheduled_date),
+                      date_deadline = p.date_deadline, create_date = p.create_date
+                 FROM stock_picking p WHERE m.picking_id = p.id AND p.id = ANY(%s)""",
+            [list(promised)],
         )
-        self.env.cr.execute(
-            "UPDATE stock_move_line l SET date = p.date_done"
-            " FROM stock_picking p WHERE l.picking_id = p.id AND p.id = ANY(%s)",
-            [list(done)],
+        cr.execute(
+            """UPDATE stock_move_line l SET date = COALESCE(p.date_done, p.scheduled_date),
+                      create_date = p.create_date
+                 FROM stock_picking p WHERE l.picking_id = p.id AND p.id = ANY(%s)""",
+            [list(promised)],
         )
-        self.counts["deliveries"] = len(done)
+        cr.execute(
+            """UPDATE sale_order o SET effective_date = d.done
+                 FROM (SELECT sale_id, min(date_done) AS done FROM stock_picking
+                        WHERE state = 'done' AND sale_id = ANY(%s) GROUP BY sale_id) d
+                WHERE o.id = d.sale_id""",
+            [self.orders.ids],
+        )
+        self.env.invalidate_all()
+        self.counts["deliveries"] = len(pickings)
+        self.counts["late_deliveries"] = sum(1 for o, _sale in delivered if o.late)
 
-    def _invoice(self, entries, orders):
+    def _invoices(self):
+        """One invoice per delivered order, dated on the delivery day, posted."""
         plan = self.plan
-        invoices = orders._create_invoices(grouped=True)
-        by_order = {
-            invoice.invoice_line_ids.sale_line_ids.order_id: invoice for invoice in invoices
-        }
-        for (_customer, _number, order), sale in zip(entries, orders, strict=True):
-            day = plan.day(order.day + 5 + order.late_days)
-            # Payment terms of 30 days.
-            by_order[sale].write({"invoice_date": day, "invoice_date_due": day + timedelta(30)})
+        delivered = [(o, sale) for o, sale in self.pairs() if o.delivered is not None]
+        sales = self.env["sale.order"].concat(*(sale for _o, sale in delivered))
+        invoices = sales._create_invoices(grouped=True)
+        by_order = {invoice.invoice_line_ids.sale_line_ids.order_id.id: invoice
+                    for invoice in invoices}  # fmt: skip
+        self.invoice_of, by_day = {}, {}
+        for order, sale in delivered:
+            invoice = by_order[sale.id]
+            by_day.setdefault(order.delivered, []).append(invoice.id)
+            self.invoice_of[order.customer, order.number] = invoice
+        for day, ids in sorted(by_day.items()):
+            invoices.browse(ids).invoice_date = plan.day(day)
         invoices.action_post()
-        # Customers pay by bank transfer; the bank is reconciled once a week, so payments are
-        # registered on Mondays (one register wizard per Monday for all its invoices).
-        by_monday, refunds = {}, self.env["account.move"]
-        for (_customer, _number, order), sale in zip(entries, orders, strict=True):
-            invoice = by_order[sale]
-            paid_day = order.day + 5 + order.late_days + (order.pay_after or 0)
-            if order.pay_after is not None and paid_day < 730:
-                paid = plan.day(paid_day)
-                monday = max(paid - timedelta(days=paid.weekday()), invoice.invoice_date)
-                by_monday.setdefault(monday, self.env["account.move"])
-                by_monday[monday] |= invoice
-            if order.refund_share:
-                refunds |= self._refund(invoice, order.refund_share, min(paid_day + 10, 729))
-        register = self.env["account.payment.register"]
-        for monday, paid in sorted(by_monday.items()):
-            register.with_context(active_model="account.move", active_ids=paid.ids).create(
-                {"payment_date": monday, "group_payment": False}
-            )._create_payments()
+        set_column(self.env, "account_move", "create_date", {
+            invoice.id: at(invoice.invoice_date, 16) for invoice in invoices})  # fmt: skip
         self.counts["invoices"] = len(invoices)
+
+    def _refunds(self):
+        """Credit notes for part or all of some invoices, set against those invoices."""
+        plan = self.plan
+        refunded = [(o, self.invoice_of[o.customer, o.number]) for o in self.entries
+                    if o.refund is not None]  # fmt: skip
+        values = []
+        for order, invoice in refunded:
+            day, share = order.refund
+            values.append(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": invoice.partner_id.id,
+                    "invoice_date": plan.day(day),
+                    "reversed_entry_id": invoice.id,
+                    "ref": f"Credit note on {invoice.name}: damaged goods",
+                    "invoice_payment_term_id": invoice.invoice_payment_term_id.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": line.product_id.id,
+                                "quantity": line.quantity * share,
+                                "price_unit": line.price_unit,
+                                "tax_ids": [Command.set(line.tax_ids.ids)],
+                            }
+                        )
+                        for line in invoice.invoice_line_ids
+                    ],
+                }
+            )
+        refunds = self.env["account.move"].create(values)
+        refunds.action_post()
+        self.env["account.move.line"]._reconcile_plan(
+            [
+                (refund + invoice).line_ids.filtered(
+                    lambda line: line.account_type == "asset_receivable" and not line.reconciled
+                )
+                for refund, (_order, invoice) in zip(refunds, refunded, strict=True)
+            ]
+        )
+        set_column(self.env, "account_move", "create_date", {
+            refund.id: at(refund.invoice_date, 16) for refund in refunds})  # fmt: skip
         self.counts["refunds"] = len(refunds)
 
-    def _refund(self, invoice, share, day):
-        refund = self.env["account.move"].create(
-            {
-                "move_type": "out_refund",
-                "partner_id": invoice.partner_id.id,
-                "invoice_date": self.plan.day(day),
-                "reversed_entry_id": invoice.id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": line.product_id.id,
-                            "quantity": line.quantity * share,
-                            "price_unit": line.price_unit,
-                            "tax_ids": [Command.set(line.tax_ids.ids)],
-                        }
-                    )
-                    for line in invoice.invoice_line_ids
-                ],
-            }
+    def _payments(self):
+        """Bank payments of the paid invoices, on their planned day, reconciled."""
+        plan = self.plan
+        journal = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.company.id)], limit=1
         )
-        refund.action_post()
-        return refund
+        method = journal._get_available_payment_method_lines("inbound")[:1]
+        paid = [(o, self.invoice_of[o.customer, o.number]) for o in self.entries
+                if o.paid is not None]  # fmt: skip
+        payments = (
+            self.env["account.payment"]
+            .with_context(skip_invoice_sync=True)
+            .create(
+                [
+                    {
+                        "date": plan.day(order.paid),
+                        "amount": invoice.amount_residual,
+                        "payment_type": "inbound",
+                        "partner_type": "customer",
+                        "partner_id": invoice.commercial_partner_id.id,
+                        "journal_id": journal.id,
+                        "company_id": self.company.id,
+                        "currency_id": invoice.currency_id.id,
+                        "payment_method_line_id": method.id,
+                        "memo": invoice.name,
+                    }
+                    for order, invoice in paid
+                ]
+            )
+        )
+        payments.action_post()
+        receivable = "asset_receivable"
+        self.env["account.move.line"]._reconcile_plan(
+            [
+                (payment.move_id + invoice).line_ids.filtered(
+                    lambda line: line.account_type == receivable and not line.reconciled
+                )
+                for payment, (_order, invoice) in zip(payments, paid, strict=True)
+            ]
+        )
+        for payment, (_order, invoice) in zip(payments, paid, strict=True):
+            invoice.matched_payment_ids = [Command.link(payment.id)]
+        set_column(self.env, "account_payment", "create_date", {
+            p.id: at(p.date, 12) for p in payments})  # fmt: skip
+        set_column(self.env, "account_move", "create_date", {
+            p.move_id.id: at(p.date, 12) for p in payments})  # fmt: skip
+        self.counts["payments"] = len(payments)
 
     # ------------------------------------------------------------------ relationship
     def _opportunities(self):
+        """Opportunities walked through the pipeline stages (tracked), then won or lost."""
         plan = self.plan
         Lead = self.env["crm.lead"].with_context(tracking_disable=False, mail_notrack=False)
-        stages = self.env["crm.stage"].search([("is_won", "=", False)], order="sequence")
+        stages = self.env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
+        stages = stages[:CRM_STAGES]
         won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
-        reason = self.env["crm.lost.reason"].search([], limit=1)
-        created, closed = {}, {}
-        for customer_index, day, outcome, close_day, revenue, order_number in plan.opportunities:
-            customer = plan.customers[customer_index]
-            rep = self.reps[customer.salesperson]
-            product_name = plan.products[(customer_index + day) % len(plan.products)][1]
-            lead = Lead.create(
+        reasons = self.env["crm.lost.reason"].search([], order="id")
+        leads = Lead.create(
+            [
                 {
-                    "name": f"{customer.name}: {product_name}",
+                    "name": opportunity.name,
                     "type": "opportunity",
-                    "partner_id": self.contacts[customer_index].id,
-                    "user_id": rep.id,
-                    "expected_revenue": round(revenue, 2),
+                    "partner_id": self.contacts[opportunity.customer].id,
+                    "user_id": self.reps[plan.customers[opportunity.customer].salesperson].id,
+                    "team_id": self.team_of[plan.customers[opportunity.customer].salesperson].id,
+                    "expected_revenue": opportunity.revenue,
                     "stage_id": stages[0].id,
+                    "date_deadline": plan.day(
+                        opportunity.closed if opportunity.closed is not None else LAST_DAY + 30
+                    ),
                 }
+                for opportunity in plan.opportunities
+            ]
+        )
+        pairs = list(zip(plan.opportunities, leads, strict=True))
+        self._post_tracking()
+        for step in range(1, len(stages)):
+            Lead.concat(*(lead for o, lead in pairs if o.stages >= step)).stage_id = stages[step]
+            self._post_tracking()
+        Lead.concat(*(lead for o, lead in pairs if o.outcome == "won")).stage_id = won_stage
+        for number, reason in enumerate(reasons[:3]):
+            lost = Lead.concat(
+                *(lead for o, lead in pairs if o.outcome == "lost" and o.lost_reason == number)
             )
-            # Walk through the stages so the pipeline keeps its stage history.
-            steps = stages[1 : 1 + (customer_index + day) % len(stages)]
-            for stage in steps:
-                lead.stage_id = stage
-            if outcome == "won":
-                lead.stage_id = won_stage
-                if order_number is not None:
-                    self.orders[(customer_index, order_number)].opportunity_id = lead
-            elif outcome == "lost":
-                lead.action_set_lost(lost_reason_id=reason.id)
-            created[lead.id] = _at(plan.day(day), 9)
-            if close_day is not None:
-                closed[lead.id] = _at(plan.day(close_day), 16)
+            lost.action_set_lost(lost_reason_id=reason.id)
+        self._post_tracking()
+        by_number = {(o.customer, o.number): sale for o, sale in self.pairs()}
+        for opportunity, lead in pairs:
+            if opportunity.order is not None:
+                by_number[opportunity.customer, opportunity.order].opportunity_id = lead
+        self.leads = leads
+        self._date_opportunities(pairs)
+        self.counts["opportunities"] = len(leads)
+
+    def _post_tracking(self):
+        """Post the tracking messages of the changes so far (Odoo posts them at commit)."""
         self.env.flush_all()
-        _set_dates(self.env, "crm_lead", "create_date", created)
-        _set_dates(self.env, "crm_lead", "date_open", created)
-        _set_dates(self.env, "crm_lead", "date_closed", closed)
-        # Spread each lead's tracking messages between its creation and its closing.
+        self.env.cr.precommit.run()
+
+    def _date_opportunities(self, pairs):
+        """Move the leads' dates and their stage history to the planned days."""
+        plan = self.plan
+        created = {lead.id: at(plan.day(o.created), 9) for o, lead in pairs}
+        closed = {lead.id: at(plan.day(o.closed), 16) for o, lead in pairs
+                  if o.closed is not None}  # fmt: skip
+        set_column(self.env, "crm_lead", "create_date", created)
+        set_column(self.env, "crm_lead", "date_open", created)
+        set_column(self.env, "crm_lead", "date_closed", closed)
+        # Spread each lead's tracking messages (creation, stage changes, won or lost) from its
+        # creation to its closing, or to a date before today for the open ones.
         self.env.cr.execute(
             """
             WITH ranked AS (
                 SELECT m.id, l.create_date AS start,
-                       COALESCE(l.date_closed, l.create_date + interval '20 days') AS stop,
-                       row_number() OVER (PARTITION BY m.res_id ORDER BY m.id) AS nth,
+                       COALESCE(l.date_closed,
+                                LEAST(l.create_date + interval '30 days', %s)) AS stop,
+                       row_number() OVER (PARTITION BY m.res_id ORDER BY m.id) - 1 AS nth,
                        count(*) OVER (PARTITION BY m.res_id) AS total
                   FROM mail_message m JOIN crm_lead l ON l.id = m.res_id
                  WHERE m.model = 'crm.lead' AND l.id = ANY(%s)
             )
             UPDATE mail_message m
-               SET date = r.start + (r.stop - r.start) * (r.nth::float / r.total)
+               SET date = r.start + (r.stop - r.start) * ((r.nth + 1)::float / r.total),
+                   create_date = r.start + (r.stop - r.start) * ((r.nth + 1)::float / r.total)
               FROM ranked r WHERE r.id = m.id
             """,
+            [at(plan.today, 8), list(created)],
+        )
+        self.env.cr.execute(
+            """UPDATE mail_message m SET author_id = u.partner_id
+                 FROM crm_lead l JOIN res_users u ON u.id = l.user_id
+                WHERE m.model = 'crm.lead' AND m.res_id = l.id AND l.id = ANY(%s)""",
             [list(created)],
         )
-        self.counts["opportunities"] = len(created)
+        self.env.cr.execute(
+            """UPDATE mail_tracking_value v SET create_date = m.date
+                 FROM mail_message m WHERE m.id = v.mail_message_id
+                  AND m.model = 'crm.lead' AND m.res_id = ANY(%s)""",
+            [list(created)],
+        )
+        self.env.cr.execute(
+            """UPDATE crm_lead l
+                  SET date_last_stage_update = COALESCE(
+                          (SELECT max(m.date) FROM mail_message m
+                            WHERE m.model = 'crm.lead' AND m.res_id = l.id), l.create_date),
+                      day_open = 0,
+                      day_close = CASE WHEN l.date_closed IS NULL THEN NULL
+                                       ELSE abs(l.date_closed::date - l.create_date::date) END
+                WHERE l.id = ANY(%s)""",
+            [list(created)],
+        )
+        self.env.invalidate_all()
 
     def _interactions(self):
+        """E-mails in and out, logged calls and meetings, on the customers and their leads."""
         plan = self.plan
-        dates = {}
+        comment = self.env.ref("mail.mt_comment")
+        note = self.env.ref("mail.mt_activities")
         call_type = self.env.ref("mail.mail_activity_data_call")
-        Event = self.env["calendar.event"]
-        meetings = 0
-        for customer_index, day, kind, subject in plan.interactions:
-            customer = plan.customers[customer_index]
-            partner = self.partners[customer_index]
+        messages, meetings = [], []
+        for item in plan.interactions:
+            customer = plan.customers[item.customer]
             rep = self.reps[customer.salesperson]
-            when = _at(plan.day(day), 11)
-            if kind == "email_in":
-                message = partner.message_post(
-                    body=subject, subject=subject, message_type="email",
-                    author_id=self.contacts[customer_index].id, subtype_xmlid="mail.mt_comment",
-                )  # fmt: skip
-                dates[message.id] = when
-            elif kind == "email_out":
-                message = partner.with_user(rep).message_post(
-                    body=subject, subject=subject, message_type="comment",
-                    subtype_xmlid="mail.mt_comment",
-                )  # fmt: skip
-                dates[message.id] = when
-            elif kind == "call":
-                activity = partner.activity_schedule(
-                    activity_type_id=call_type.id, user_id=rep.id, summary=subject,
-                    date_deadline=when.date(),
-                )  # fmt: skip
-                before = set(partner.message_ids.ids)
-                activity.with_user(rep).action_feedback(feedback=subject)
-                for message_id in set(partner.message_ids.ids) - before:
-                    dates[message_id] = when
+            contact = self.contacts[item.customer]
+            if item.opportunity is not None:
+                model, res_id = "crm.lead", self.leads[item.opportunity].id
             else:
-                Event.create(
-                    {"name": f"{subject}: {customer.name}", "start": when,
-                     "stop": when + timedelta(hours=1), "user_id": rep.id,
-                     "partner_ids": [Command.set([self.contacts[customer_index].id,
-                                                  rep.partner_id.id])]}
+                model, res_id = "res.partner", self.partners[item.customer].id
+            when = at(plan.day(item.day), 11)
+            if item.kind == "meeting":
+                meetings.append(
+                    {
+                        "name": f"{item.subject}: {customer.name}",
+                        "start": when,
+                        "stop": when + timedelta(hours=1),
+                        "user_id": rep.id,
+                        "partner_ids": [Command.set([contact.id, rep.partner_id.id])],
+                        "res_model_id": self.env["ir.model"]._get_id(model),
+                        "res_id": res_id,
+                    }
+                )
+                continue
+            values = {"model": model, "res_id": res_id, "date": when,
+                      "record_company_id": self.company.id}  # fmt: skip
+            if item.kind == "call":
+                values.update(
+                    message_type="notification", subtype_id=note.id, author_id=rep.partner_id.id,
+                    mail_activity_type_id=call_type.id,
+                    body=f"<p>Call with {contact.name}: {item.subject}</p>",
                 )  # fmt: skip
-                meetings += 1
-        for customer_index, deadline, _kind, summary in plan.activities:
-            self.partners[customer_index].activity_schedule(
-                activity_type_id=call_type.id,
-                user_id=self.reps[plan.customers[customer_index].salesperson].id,
-                summary=summary,
-                date_deadline=plan.day(deadline),
+            elif item.kind == "email_in":
+                values.update(
+                    message_type="email", subtype_id=comment.id, author_id=contact.id,
+                    email_from=f'"{contact.name}" <{contact.email}>', subject=item.subject,
+                    body=f"<p>Hello,</p><p>{item.subject}: could you get back to me?</p>",
+                )  # fmt: skip
+            else:
+                values.update(
+                    message_type="email", subtype_id=comment.id, author_id=rep.partner_id.id,
+                    email_from=f'"{rep.name}" <{rep.email}>', subject=item.subject,
+                    partner_ids=[Command.set([contact.id])],
+                    body=f"<p>Dear {contact.name},</p><p>{item.subject}.</p>",
+                )  # fmt: skip
+            messages.append(values)
+        created = self.env["mail.message"].create(messages)
+        set_column(self.env, "mail_message", "create_date", {
+            message.id: message.date for message in created})  # fmt: skip
+        events = self.events = self.env["calendar.event"].create(meetings)
+        set_column(self.env, "calendar_event", "create_date", {
+            event.id: event.start - timedelta(days=7) for event in events})  # fmt: skip
+        self.counts["emails"] = sum(1 for m in messages if m["message_type"] == "email")
+        self.counts["calls"] = sum(1 for m in messages if m["message_type"] == "notification")
+        self.counts["meetings"] = len(events)
+
+    def _activities(self):
+        """Planned activities, some overdue, on the customers and their open opportunities."""
+        plan = self.plan
+        types = {
+            "call": self.env.ref("mail.mail_activity_data_call"),
+            "email": self.env.ref("mail.mail_activity_data_email"),
+            "meeting": self.env.ref("mail.mail_activity_data_meeting"),
+        }
+        Model = self.env["ir.model"]
+        values = []
+        for activity in plan.activities:
+            if activity.opportunity is not None:
+                model, res_id = "crm.lead", self.leads[activity.opportunity].id
+            else:
+                model, res_id = "res.partner", self.partners[activity.customer].id
+            values.append(
+                {
+                    "res_model_id": Model._get_id(model),
+                    "res_id": res_id,
+                    "activity_type_id": types[activity.kind].id,
+                    "summary": activity.summary,
+                    "date_deadline": plan.day(activity.deadline),
+                    "user_id": self.reps[plan.customers[activity.customer].salesperson].id,
+                }
             )
-        self.env.flush_all()
-        _set_dates(self.env, "mail_message", "date", dates)
-        self.counts["messages"] = len(dates)
-        self.counts["meetings"] = meetings
-        self.counts["activities"] = len(plan.activities)
+        activities = self.env["mail.activity"].create(values)
+        self.counts["activities"] = len(activities)
 
     def _tickets(self):
+        """Service tickets (helpdesk_mgmt), open and closed, when the model is installed."""
         if "helpdesk.ticket" not in self.env:
             return
         plan = self.plan
-        team = self.env["helpdesk.ticket.team"].search([], limit=1) or self.env[
-            "helpdesk.ticket.team"
-        ].create({"name": "Customer Care"})
-        channels = {
-            "email": self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_email"),
-            "phone": self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_phone"),
-            "web": self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_web"),
+        env = self.env
+        team = env["helpdesk.ticket.team"].create(
+            {"name": "Customer Care", "company_id": self.company.id}
+        )
+        categories = {
+            name: env["helpdesk.ticket.category"].create({"name": name})
+            for name in TICKET_CATEGORIES
         }
-        closed_stage = self.env["helpdesk.ticket.stage"].search([("closed", "=", True)], limit=1)
-        created, closed = {}, {}
-        for customer_index, day, close_day, subject, channel, priority in plan.tickets:
-            ticket = self.env["helpdesk.ticket"].create(
+        channels = {
+            key: env.ref(f"helpdesk_mgmt.helpdesk_ticket_channel_{key}")
+            for key in ("email", "phone", "web")
+        }
+        stages = {
+            key: env.ref(f"helpdesk_mgmt.helpdesk_ticket_stage_{key}")
+            for key in ("new", "in_progress", "awaiting", "done", "cancelled")
+        }
+        values = []
+        for ticket in plan.tickets:
+            opened = at(plan.day(ticket.day), 8)
+            closed = at(plan.day(ticket.closed), 14) if ticket.closed is not None else False
+            values.append(
                 {
-                    "name": subject,
-                    "description": subject,
-                    "partner_id": self.contacts[customer_index].id,
+                    "name": ticket.subject,
+                    "description": f"<p>{ticket.subject}</p>",
+                    "partner_id": self.contacts[ticket.customer].id,
+                    "partner_name": self.contacts[ticket.customer].name,
+                    "partner_email": self.contacts[ticket.customer].email,
                     "team_id": team.id,
-                    "channel_id": channels[channel].id,
-                    "priority": priority,
+                    "channel_id": channels[ticket.channel].id,
+                    "category_id": categories[ticket.category].id,
+                    "priority": ticket.priority,
+                    "stage_id": stages[ticket.stage].id,
+                    "closed_date": closed,
+                    "last_stage_update": closed or opened,
                 }
             )
-            created[ticket.id] = _at(plan.day(day), 8)
-            if close_day is not None:
-                ticket.stage_id = closed_stage
-                closed[ticket.id] = _at(plan.day(close_day), 14)
-        self.env.flush_all()
-        _set_dates(self.env, "helpdesk_ticket", "create_date", created)
-        _set_dates(self.env, "helpdesk_ticket", "closed_date", closed)
-        _set_dates(self.env, "helpdesk_ticket", "last_stage_update", {**created, **closed})
-        self.counts["tickets"] = len(created)
-
-    def _receipts(self):
-        plan = self.plan
-        supplier = self.env["res.partner"].create({"name": "Gulf Supply Co", "is_company": True})
-        pickings = self.env["stock.picking"]
-        for warehouse, product, quantity, days_ahead in plan.receipts:
-            wh = self.warehouses[warehouse]
-            picking_type = wh.in_type_id
-            pickings |= self.env["stock.picking"].create(
-                {
-                    "picking_type_id": picking_type.id,
-                    "partner_id": supplier.id,
-                    "location_id": self.env.ref("stock.stock_location_suppliers").id,
-                    "location_dest_id": wh.lot_stock_id.id,
-                    "scheduled_date": _at(plan.today + timedelta(days=days_ahead), 9),
-                    "move_ids": [
-                        Command.create(
-                            {
-                                "product_id": self.products[product].id,
-                                "product_uom_qty": quantity,
-                                "location_id": self.env.ref("stock.stock_location_suppliers").id,
-                                "location_dest_id": wh.lot_stock_id.id,
-                                "date": _at(plan.today + timedelta(days=days_ahead), 9),
-                            }
-                        )
-                    ],
-                }
-            )
-        pickings.action_confirm()
-        self.counts["receipts"] = len(pickings)
+        tickets = env["helpdesk.ticket"].create(values)
+        set_column(env, "helpdesk_ticket", "create_date", {
+            t.id: at(plan.day(p.day), 8) for p, t in zip(plan.tickets, tickets, strict=True)
+        })  # fmt: skip
+        self.counts["tickets"] = len(tickets)

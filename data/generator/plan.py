@@ -1,10 +1,20 @@
 """The plan of a generated company: customers, their behaviour and every event, from a seed.
 
 Pure Python (``random.Random(seed)``, no database, no numpy), so the same seed and the same
-``today`` always give the same plan. Customer behaviour follows the processes the analytics
-expect to find: each customer buys at its own rate (Gamma distributed) and may drop out after
-any purchase (Beta distributed probability), spends on a lognormal scale (a few customers carry
-most of the value), starts at its own date (some are new), and some buy only in a few months.
+``today`` always give the same plan, whatever the database. Customer behaviour follows the
+processes the analytics expect to find (the BG/NBD and Gamma-Gamma assumptions):
+
+* each customer buys at its own rate (Gamma distributed across customers), as a Poisson process;
+* after each purchase it may drop out for good (Beta distributed probability), so some churn;
+* its order values scatter around its own spend level (lognormal across customers), so a few
+  customers carry most of the value;
+* it starts at its own date (some are new in the last months), and some buy only in a few
+  months of the year (seasonal buyers, at a higher rate while in season);
+* it pays on time or late with its own propensity (Beta distributed).
+
+The latent parameters stay in the plan (the writers do not store them) and are reproducible.
+Days are counted from the start of the history: day 0 is two years before ``today``, and day
+``LAST_DAY`` is ``today``; events planned after ``today`` have not happened (``None``).
 """
 
 import csv
@@ -16,60 +26,138 @@ from datetime import date, timedelta
 
 NAMES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "names")
 HISTORY_DAYS = 730
+LAST_DAY = HISTORY_DAYS - 1
+PAYMENT_TERM_DAYS = 30
 
 SIZES = {
-    # customers, products, cap and scale of the weekly order rate (ORM sizes stay fast)
-    "small": {"customers": 36, "products": 15, "max_rate": 0.35, "rate_scale": 0.12},
-    "demo": {"customers": 200, "products": 22, "max_rate": 0.35, "rate_scale": 0.12},
-    "large": {"customers": 100_000, "products": 2_000, "max_rate": 1.2, "rate_scale": 0.36},
+    # customers, products, weekly purchase rate (Gamma shape, scale and cap), spend level
+    "small": {"customers": 36, "products": 15, "shape": 0.9, "scale": 0.09, "cap": 0.3},
+    "demo": {"customers": 200, "products": 30, "shape": 0.9, "scale": 0.09, "cap": 0.3},
+    "large": {"customers": 100_000, "products": 2_000, "shape": 0.9, "scale": 0.27, "cap": 1.0},
 }
 COUNTRIES = [
-    # code, culture, language, weight
-    ("SA", "arabic", "ar_001", 18),
-    ("AE", "arabic", "ar_001", 12),
-    ("EG", "arabic", "ar_001", 8),
-    ("IR", "persian", "fa_IR", 15),
-    ("DE", "latin", "de_DE", 12),
-    ("FR", "latin", "fr_FR", 10),
-    ("US", "latin", "en_US", 15),
-    ("GB", "latin", "en_GB", 10),
+    # code, culture, language, weight, legal forms of Latin company names
+    ("SA", "arabic", "ar_001", 18, ()),
+    ("AE", "arabic", "ar_001", 12, ()),
+    ("EG", "arabic", "ar_001", 8, ()),
+    ("IR", "persian", "fa_IR", 15, ()),
+    ("DE", "latin", "de_DE", 12, ("GmbH", "AG", "KG")),
+    ("FR", "latin", "fr_FR", 10, ("SARL", "SAS", "SA")),
+    ("US", "latin", "en_US", 15, ("Inc.", "LLC", "Corp.")),
+    ("GB", "latin", "en_GB", 10, ("Ltd", "PLC", "Ltd")),
 ]
-TICKET_SUBJECTS = [
-    "Damaged on arrival", "Missing item in delivery", "Invoice question", "How do I assemble it?",
-    "Warranty claim", "Wrong colour delivered", "Request for a quote", "Late delivery",
-]  # fmt: skip
-EMAIL_SUBJECTS = [
+WAREHOUSE_OF = {"SA": 1, "AE": 1, "EG": 1, "IR": 1, "DE": 2, "FR": 2, "GB": 2, "US": 0}
+LOST_REASONS = 3
+CRM_STAGES = 3  # stages an opportunity can pass before it is won (New, Qualified, Proposition)
+TICKET_CATEGORIES = ("Delivery", "Product Defect", "Billing", "Installation", "Warranty")
+TICKET_SUBJECTS = {
+    "Delivery": ("Missing item in delivery", "Late delivery", "Wrong colour delivered"),
+    "Product Defect": ("Damaged on arrival", "Stopped working after a week"),
+    "Billing": ("Invoice question", "Duplicate invoice", "Credit note request"),
+    "Installation": ("How do I assemble it?", "Need an installation visit"),
+    "Warranty": ("Warranty claim", "Replacement part request"),
+}
+EMAIL_SUBJECTS = (
     "Question about your offer", "Order follow-up", "Price list request", "Delivery schedule",
     "Thank you for your order", "New catalogue", "Meeting next week", "Payment reminder",
-]  # fmt: skip
+    "Volume discount", "Product availability",
+)  # fmt: skip
 
 
-@dataclass
+@dataclass(slots=True)
+class Product:
+    index: int
+    category: str
+    name: str
+    code: str  # internal reference
+    barcode: str  # EAN-13
+    cost: float
+    price: float
+
+
+@dataclass(slots=True)
+class Order:
+    """A confirmed sale order and what followed it (days are plan days, None: not yet)."""
+
+    customer: int
+    number: int  # the customer's n-th order
+    day: int
+    lines: list  # (product index, quantity)
+    promised: int  # the delivery date promised to the customer (commitment date)
+    delivered: int | None  # the delivery, then the invoice, on that day
+    refund: tuple | None  # (day, share of the invoice refunded)
+    paid: int | None  # the day the (rest of the) invoice was paid
+
+    @property
+    def late(self):
+        """Whether the delivery came after the promised date."""
+        return self.delivered is not None and self.delivered > self.promised
+
+
+@dataclass(slots=True)
 class Customer:
     index: int
     name: str
     is_company: bool
     country: str
+    city: str
     lang: str
-    contact: str
+    contact: str  # the person we deal with (the customer itself for an individual)
     email: str
-    rate: float  # expected orders per week while active
+    rate: float  # expected orders per week while active (in season)
     dropout: float  # probability of leaving after each order
     spend: float  # typical order value
-    start: int  # first day (0 = two years ago)
+    late_payer: float  # probability of paying an invoice after its due date
+    start: int  # first day as a customer
     season: tuple = ()  # months it buys in; empty: all year
     salesperson: int = 0
+    warehouse: int = 0  # 0: the main warehouse, 1: Dubai, 2: Hamburg
     orders: list = field(default_factory=list)
 
 
-@dataclass
-class Order:
+@dataclass(slots=True)
+class Opportunity:
+    customer: int
+    name: str
+    created: int
+    outcome: str  # won, lost or open
+    closed: int | None
+    revenue: float
+    stages: int  # stages passed after the first one (for open ones: the current stage)
+    order: int | None = None  # number of the customer's order it produced (won ones)
+    lost_reason: int | None = None
+
+
+@dataclass(slots=True)
+class Interaction:
+    """An e-mail in or out, a logged call or a meeting, on the customer or an opportunity."""
+
     customer: int
     day: int
-    lines: list  # (product index, quantity)
-    late_days: int  # days the delivery came after the promised date (<= 0: on time)
-    pay_after: int | None  # days from invoice to payment; None: unpaid
-    refund_share: float  # share of the invoice refunded (0: none)
+    kind: str  # email_in, email_out, call, meeting
+    subject: str
+    opportunity: int | None = None  # index in Plan.opportunities
+
+
+@dataclass(slots=True)
+class Activity:
+    customer: int
+    deadline: int  # may be before today: overdue
+    kind: str  # call, email, meeting
+    summary: str
+    opportunity: int | None = None
+
+
+@dataclass(slots=True)
+class Ticket:
+    customer: int
+    day: int
+    closed: int | None
+    stage: str  # new, in_progress, awaiting, done, cancelled
+    category: str
+    subject: str
+    channel: str  # email, phone, web
+    priority: str  # "0" (low) to "3" (very high)
 
 
 @dataclass
@@ -77,176 +165,270 @@ class Plan:
     today: date
     size: str
     seed: int
-    customers: list
-    products: list  # (category, name, cost, price)
-    opportunities: list  # (customer, created day, outcome, closed day, revenue, order or None)
-    interactions: list  # (customer, day, kind, subject)
-    activities: list  # (customer, deadline day, kind, summary)
-    tickets: list  # (customer, day, closed day or None, subject, channel, priority)
-    receipts: list  # (warehouse index, product, quantity, days ahead)
-    stock: list  # (warehouse index, product, quantity)
+    products: list = field(default_factory=list)
+    customers: list = field(default_factory=list)
+    opportunities: list = field(default_factory=list)
+    interactions: list = field(default_factory=list)
+    activities: list = field(default_factory=list)
+    tickets: list = field(default_factory=list)
+    stock: list = field(default_factory=list)  # (warehouse index, product, quantity on hand)
+    receipts: list = field(default_factory=list)  # (warehouse, product, quantity, days ahead)
 
     def day(self, offset):
-        """The date of a plan day (0 is two years before today)."""
-        return self.today - timedelta(days=HISTORY_DAYS - offset)
+        """The date of plan day `offset` (day LAST_DAY is today)."""
+        return self.today - timedelta(days=LAST_DAY - offset)
+
+    def orders(self):
+        """Every order, customer by customer, in plan order."""
+        return [order for customer in self.customers for order in customer.orders]
 
 
-def _read(name):
+def read_names(name):
+    """The rows of ``data/names/<name>`` as dictionaries."""
     with open(os.path.join(NAMES_DIR, name), encoding="utf-8") as file:
         return list(csv.DictReader(file))
 
 
+def _by(rows, key, value):
+    grouped = {}
+    for row in rows:
+        grouped.setdefault(row[key], []).append(row[value])
+    return grouped
+
+
 def _products(rng, count):
-    base = _read("products.csv")
+    base = read_names("products.csv")
     products = []
     for index in range(count):
         row = base[index % len(base)]
-        variant = index // len(base)
-        name = row["name"] if not variant else f"{row['name']} Mk {variant + 1}"
+        series = index // len(base)
+        name = row["name"] if not series else f"{row['name']} Series {series + 1}"
         cost = round(float(row["cost"]) * rng.uniform(0.9, 1.1), 2)
-        products.append((row["category"], name, cost, round(cost * rng.uniform(1.5, 2.1), 2)))
+        price = round(float(row["price"]) * rng.uniform(0.95, 1.1), 2)
+        digits = f"629{index + 1:09d}"  # EAN-13 with its check digit
+        check = (10 - sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10) % 10
+        products.append(
+            Product(index, row["category"], name, f"P{index + 1:05d}", digits + str(check),
+                    cost, max(price, round(cost * 1.2, 2)))
+        )  # fmt: skip
     return products
 
 
-def _customers(rng, count, max_rate, rate_scale):
-    companies = {}
-    for row in _read("companies.csv"):
-        companies.setdefault(row["culture"], []).append(row["name"])
-    people = {}
-    for row in _read("people.csv"):
-        people.setdefault(row["culture"], []).append((row["first"], row["last"]))
-    weights = [c[3] for c in COUNTRIES]
+class _Names:
+    """Company and person names combined from the word lists, unique within a plan."""
+
+    def __init__(self):
+        words = read_names("company_words.csv")
+        self.parts = {
+            culture: {part: [w["word"] for w in words if w["culture"] == culture
+                             and w["part"] == part] for part in ("prefix", "core", "suffix")}
+            for culture in ("arabic", "persian", "latin")
+        }  # fmt: skip
+        self.first = _by(read_names("first_names.csv"), "culture", "name")
+        self.last = _by(read_names("last_names.csv"), "culture", "name")
+        self.cities = _by(read_names("cities.csv"), "country", "city")
+        self.seen = {}
+
+    def unique(self, name):
+        count = self.seen[name] = self.seen.get(name, 0) + 1
+        return name if count == 1 else f"{name} {count}"
+
+    def company(self, rng, culture, legal_forms):
+        parts = self.parts[culture]
+        words = [rng.choice(parts["prefix"]), rng.choice(parts["core"]),
+                 rng.choice(parts["suffix"])]  # fmt: skip
+        if legal_forms:
+            words.append(rng.choice(legal_forms))
+        return self.unique(" ".join(word for word in words if word))
+
+    def person(self, rng, culture):
+        return f"{rng.choice(self.first[culture])} {rng.choice(self.last[culture])}"
+
+
+def _customers(rng, count, spec):
+    names = _Names()
+    weights = [country[3] for country in COUNTRIES]
     customers = []
     for index in range(count):
-        code, culture, lang, _weight = rng.choices(COUNTRIES, weights)[0]
-        first, last = rng.choice(people[culture])
+        code, culture, lang, _weight, legal_forms = rng.choices(COUNTRIES, weights)[0]
+        contact = names.person(rng, culture)
         is_company = rng.random() < 0.8
-        if is_company:
-            name = rng.choice(companies[culture])
-            name = f"{name} {index + 1}" if count > len(companies[culture]) else name
-        else:
-            name = f"{first} {last} {index + 1}"
-        start = int(rng.uniform(0, HISTORY_DAYS - 1))
+        name = names.company(rng, culture, legal_forms) if is_company else names.unique(contact)
+        start = int(rng.uniform(0, LAST_DAY - 30))
         if rng.random() < 0.12:  # new customers: their first order in the last quarter
-            start = HISTORY_DAYS - 1 - int(rng.uniform(0, 90))
+            start = LAST_DAY - int(rng.uniform(5, 90))
+        seasonal = rng.random() < 0.15
+        rep = rng.randrange(2) + (0 if culture != "latin" else 2)  # the Middle East team: 0, 1
         customers.append(
             Customer(
                 index=index,
                 name=name,
                 is_company=is_company,
                 country=code,
+                city=rng.choice(names.cities[code]),
                 lang=lang,
-                contact=f"{first} {last}",
-                email=f"customer{index + 1}@example.com",
-                rate=min(rng.gammavariate(0.9, rate_scale), max_rate),
-                dropout=rng.betavariate(1.0, 5.0),
-                spend=rng.lognormvariate(6.2, 1.1),
+                contact=contact,
+                email=f"contact{index + 1}@customer{index + 1}.example.com",
+                rate=min(rng.gammavariate(spec["shape"], spec["scale"]), spec["cap"]),
+                dropout=rng.betavariate(1.0, 6.0),
+                spend=rng.lognormvariate(5.8, 1.6),
+                late_payer=rng.betavariate(1.0, 4.0),
                 start=start,
-                season=tuple(sorted(rng.sample(range(1, 13), 3))) if rng.random() < 0.15 else (),
-                salesperson=rng.randrange(4),
+                season=tuple(sorted(rng.sample(range(1, 13), 3))) if seasonal else (),
+                salesperson=rep,
+                warehouse=WAREHOUSE_OF[code],
             )
         )
     return customers
 
 
-def _orders(rng, plan, customer, products):
+def _order(rng, plan, customer, number, day):
+    products = plan.products
+    lines = []
+    count = rng.choice((1, 1, 2, 3))
+    for _line in range(count):
+        product = min(int(len(products) * rng.random() ** 2.2), len(products) - 1)
+        value = customer.spend * rng.lognormvariate(0, 0.35) / count
+        lines.append((product, max(1, round(value / products[product].price))))
+    promised = day + rng.randrange(3, 8)
+    late = rng.random() < 0.15
+    delivered = promised + (rng.randrange(1, 11) if late else -rng.randrange(0, 3))
+    if delivered > LAST_DAY:
+        return Order(customer.index, number, day, lines, promised, None, None, None)
+    refund = None
+    if rng.random() < 0.05:
+        refund_day = delivered + rng.randrange(2, 11)
+        if refund_day <= LAST_DAY:
+            refund = (refund_day, rng.choice((0.25, 0.5, 1.0)))
+    roll = rng.random()
+    if roll < 0.06:
+        paid = None  # never paid: overdue once past its due date
+    elif roll < 0.06 + customer.late_payer * 0.9:
+        paid = delivered + PAYMENT_TERM_DAYS + rng.randrange(3, 90)  # late
+    else:
+        paid = delivered + rng.randrange(3, PAYMENT_TERM_DAYS + 1)
+    if refund and paid is not None:
+        paid = max(paid, refund[0] + 1)
+    if refund and refund[1] == 1.0:
+        paid = None  # fully credited: nothing left to pay
+    if paid is not None and paid > LAST_DAY:
+        paid = None
+    return Order(customer.index, number, day, lines, promised, delivered, refund, paid)
+
+
+def _orders(rng, plan, customer):
     """The customer's orders: a Poisson process of its own rate until it drops out."""
-    day = customer.start
-    orders = []
-    while day < HISTORY_DAYS:
-        if not customer.season or plan.day(day).month in customer.season:
-            lines = []
-            for _line in range(rng.choice((1, 1, 2, 3))):
-                product = min(int(rng.paretovariate(1.2)) - 1, len(products) - 1)
-                price = products[product][3]
-                quantity = max(1, round(customer.spend * rng.uniform(0.5, 1.5) / price / 2))
-                lines.append((product, quantity))
-            roll = rng.random()
-            pay_after = (
-                int(rng.uniform(5, 30)) if roll < 0.72  # invoices are due after 30 days
-                else int(rng.uniform(45, 120)) if roll < 0.9
-                else None
-            )  # fmt: skip
-            orders.append(
-                Order(
-                    customer=customer.index,
-                    day=day,
-                    lines=lines,
-                    late_days=int(rng.uniform(1, 10)) if rng.random() < 0.15 else 0,
-                    pay_after=pay_after,
-                    refund_share=rng.choice((0.25, 0.5, 1.0)) if rng.random() < 0.05 else 0.0,
-                )
-            )
-            if rng.random() < customer.dropout and len(orders) > 1:
+    day, orders = customer.start, []
+    in_season_boost = 12 / 3  # seasonal buyers buy their year's volume in three months
+    while day <= LAST_DAY:
+        month = plan.day(day).month
+        if not customer.season or month in customer.season:
+            orders.append(_order(rng, plan, customer, len(orders), day))
+            if len(orders) > 1 and rng.random() < customer.dropout:
                 break
-        wait = rng.expovariate(customer.rate) * 7 if customer.rate > 0 else HISTORY_DAYS
-        day += max(1, math.ceil(wait))
+        rate = customer.rate * (in_season_boost if customer.season else 1)
+        if customer.season and month not in customer.season:
+            day += 7  # wait for the season, a week at a time
+            continue
+        day += max(1, math.ceil(rng.expovariate(rate) * 7)) if rate > 0 else HISTORY_DAYS
     return orders
+
+
+def _relationship(rng, plan, customer):
+    """Opportunities, e-mails, calls, meetings, activities and tickets of one customer."""
+    c = customer.index
+    products = plan.products
+
+    def opportunity(created, outcome, closed, revenue, stages, **extra):
+        product = products[min(int(len(products) * rng.random() ** 2), len(products) - 1)]
+        plan.opportunities.append(
+            Opportunity(c, f"{product.name} for {customer.name}", created, outcome, closed,
+                        round(revenue, 2), stages, **extra)
+        )  # fmt: skip
+        index = len(plan.opportunities) - 1
+        for _email in range(rng.randrange(0, 3)):  # the discussion on the opportunity
+            end = closed if closed is not None else LAST_DAY
+            day = rng.randint(created, max(created, end))
+            kind = rng.choice(("email_in", "email_out", "email_out", "call"))
+            plan.interactions.append(Interaction(c, day, kind, rng.choice(EMAIL_SUBJECTS), index))
+        if rng.random() < 0.25:
+            day = rng.randint(created, max(created, closed if closed is not None else LAST_DAY))
+            plan.interactions.append(Interaction(c, day, "meeting", "Product demonstration", index))
+        return index
+
+    for order in customer.orders:
+        if rng.random() < 0.35:  # a won opportunity led to this order
+            revenue = sum(q * products[p].price for p, q in order.lines)
+            created = max(0, order.day - rng.randrange(5, 40))
+            opportunity(created, "won", order.day, revenue, rng.randrange(CRM_STAGES),
+                        order=order.number)  # fmt: skip
+        for _message in range(rng.choice((0, 1, 1, 2))):
+            kind = rng.choice(("email_in", "email_out", "email_out", "call"))
+            day = min(LAST_DAY, order.day + rng.randrange(0, 20))
+            plan.interactions.append(Interaction(c, day, kind, rng.choice(EMAIL_SUBJECTS)))
+        if order.delivered is not None and rng.random() < 0.12:
+            category = rng.choice(TICKET_CATEGORIES)
+            day = min(LAST_DAY, order.delivered + rng.randrange(1, 30))
+            closed = day + rng.randrange(0, 45)
+            if closed <= LAST_DAY:
+                stage = "done" if rng.random() < 0.85 else "cancelled"
+            else:
+                closed, stage = None, rng.choice(("new", "in_progress", "awaiting"))
+            plan.tickets.append(
+                Ticket(c, day, closed, stage, category, rng.choice(TICKET_SUBJECTS[category]),
+                       rng.choice(("email", "phone", "web")), rng.choice("01123"))
+            )  # fmt: skip
+    for _lost in range(rng.choice((0, 0, 1, 2))):
+        created = rng.randrange(customer.start, HISTORY_DAYS)
+        closed = min(LAST_DAY, created + rng.randrange(10, 60))
+        revenue = customer.spend * rng.uniform(1, 4)
+        opportunity(created, "lost", closed, revenue, rng.randrange(CRM_STAGES),
+                    lost_reason=rng.randrange(LOST_REASONS))  # fmt: skip
+    if customer.orders and rng.random() < 0.5:
+        created = rng.randrange(max(customer.start, LAST_DAY - 120), HISTORY_DAYS)
+        revenue = customer.spend * rng.uniform(1, 5)
+        index = opportunity(created, "open", None, revenue, rng.randrange(CRM_STAGES))
+        kind = rng.choice(("call", "email", "meeting"))
+        deadline = LAST_DAY + rng.randrange(-20, 15)  # some overdue, some planned
+        plan.activities.append(Activity(c, deadline, kind, "Next step on the proposal", index))
+    if rng.random() < 0.4:
+        day = rng.randrange(customer.start, HISTORY_DAYS)
+        plan.interactions.append(Interaction(c, day, "meeting", "Business review"))
+    if rng.random() < 0.3:
+        deadline = LAST_DAY + rng.randrange(-20, 15)
+        plan.activities.append(Activity(c, deadline, "call", "Follow up on the last order"))
 
 
 def build_plan(size="small", seed=42, today=None, scale=1.0):
     """The whole plan for `size` ('small', 'demo' or 'large'), deterministic for a seed.
 
-    `scale` multiplies the number of customers (to try a size on a fraction of its volume).
+    The same `size`, `seed`, `today` and `scale` always give an equal plan; `today` defaults
+    to the current date. `scale` multiplies the number of customers (to try a size on a
+    fraction of its volume).
     """
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}: choose one of {', '.join(SIZES)}")
     spec = SIZES[size]
     rng = random.Random(seed)
-    plan = Plan(
-        today=today or date.today(), size=size, seed=seed, customers=[], products=[],
-        opportunities=[], interactions=[], activities=[], tickets=[], receipts=[], stock=[],
-    )  # fmt: skip
+    plan = Plan(today=today or date.today(), size=size, seed=seed)
     plan.products = _products(rng, spec["products"])
-    count = max(1, round(spec["customers"] * scale))
-    plan.customers = _customers(rng, count, spec["max_rate"], spec["rate_scale"])
+    plan.customers = _customers(rng, max(1, round(spec["customers"] * scale)), spec)
     for customer in plan.customers:
-        customer.orders = _orders(rng, plan, customer, plan.products)
+        customer.orders = _orders(rng, plan, customer)
         _relationship(rng, plan, customer)
+    sold = {}
+    for customer in plan.customers:
+        for order in customer.orders:
+            for product, quantity in order.lines:
+                key = (customer.warehouse, product)
+                sold[key] = sold.get(key, 0) + quantity
     for warehouse in range(3):
-        for product in range(len(plan.products)):
-            plan.stock.append((warehouse, product, rng.randrange(5, 400)))
+        for product in plan.products:
+            # Enough for two years of deliveries from the warehouse, and some left on hand.
+            needed = sold.get((warehouse, product.index), 0)
+            plan.stock.append((warehouse, product.index, needed + rng.randrange(5, 400)))
             if rng.random() < 0.3:
                 plan.receipts.append(
-                    (warehouse, product, rng.randrange(20, 200), rng.randrange(2, 40))
+                    (warehouse, product.index, rng.randrange(20, 200), rng.randrange(2, 40))
                 )
     return plan
-
-
-def _relationship(rng, plan, customer):
-    """Opportunities, e-mails, calls, meetings, activities and tickets of one customer."""
-    last = HISTORY_DAYS - 1
-    for order_number, order in enumerate(customer.orders):
-        if rng.random() < 0.35:  # a won opportunity led to this order
-            created = max(0, order.day - rng.randrange(5, 40))
-            revenue = sum(q * plan.products[p][3] for p, q in order.lines)
-            plan.opportunities.append(
-                (customer.index, created, "won", order.day, revenue, order_number)
-            )
-        for _message in range(rng.choice((0, 1, 1, 2))):
-            kind = rng.choice(("email_in", "email_out", "email_out", "call"))
-            day = min(last, order.day + rng.randrange(0, 20))
-            plan.interactions.append((customer.index, day, kind, rng.choice(EMAIL_SUBJECTS)))
-        if rng.random() < 0.12:
-            day = min(last, order.day + rng.randrange(2, 30))
-            closed = day + rng.randrange(0, 15)
-            plan.tickets.append(
-                (customer.index, day, closed if closed < last else None,
-                 rng.choice(TICKET_SUBJECTS), rng.choice(("email", "phone", "web")),
-                 rng.choice(("0", "1", "1", "2", "3")))
-            )  # fmt: skip
-    for _lost in range(rng.choice((0, 0, 1, 2))):
-        created = rng.randrange(customer.start, HISTORY_DAYS)
-        closed = min(last, created + rng.randrange(10, 60))
-        revenue = round(customer.spend * rng.uniform(1, 4), 2)
-        plan.opportunities.append((customer.index, created, "lost", closed, revenue, None))
-    if customer.orders and rng.random() < 0.5:
-        created = rng.randrange(max(0, last - 120), HISTORY_DAYS)
-        revenue = round(customer.spend * rng.uniform(1, 5), 2)
-        plan.opportunities.append((customer.index, created, "open", None, revenue, None))
-    if rng.random() < 0.4:
-        day = rng.randrange(customer.start, HISTORY_DAYS)
-        plan.interactions.append((customer.index, day, "meeting", "Business review"))
-    if rng.random() < 0.5:
-        deadline = last + rng.randrange(-20, 15)  # some overdue, some planned
-        plan.activities.append((customer.index, deadline, "call", "Follow up on the last order"))
