@@ -91,7 +91,6 @@ class CrmRelationalProfile(models.Model):
         help="Probability that the customer still buys from us (BG/NBD model).",
     )
     expected_orders = fields.Float(
-        string="Expected Orders",
         readonly=True,
         help="Orders expected over the lifetime value horizon (BG/NBD model).",
     )
@@ -112,9 +111,7 @@ class CrmRelationalProfile(models.Model):
         "the revenue trend and the probability of being active.",
     )
     stage_date = fields.Date(string="In Stage Since", readonly=True)
-    stage_history_ids = fields.One2many(
-        "crm.relational.stage.history", "profile_id", string="Stage History", readonly=True
-    )
+    stage_history_ids = fields.One2many("crm.relational.stage.history", "profile_id", readonly=True)
 
     _unique_partner_company = models.Constraint(
         "UNIQUE(partner_id, company_id)", "A customer has one profile per company."
@@ -139,7 +136,7 @@ class CrmRelationalProfile(models.Model):
 
     @api.model
     def _cron_recompute(self):
-        self._recompute(self.env["res.company"].search([]))
+        self._recompute(self.env["res.company"].search([("active", "=", True)]))
 
     # ------------------------------------------------------------------ computation
     @api.model

@@ -6,11 +6,11 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     relational_profile_ids = fields.One2many(
-        "crm.relational.profile", "partner_id", string="Relational Profiles"
+        "crm.relational.profile", "partner_id", string="Profiles per Company"
     )
     relational_profile_id = fields.Many2one(
         "crm.relational.profile",
-        string="Relational Profile",
+        string="Profile in This Company",
         compute="_compute_relational_profile_id",
         search="_search_relational_profile_id",
         help="The customer's profile in the current company.",
