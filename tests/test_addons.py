@@ -61,3 +61,19 @@ class TestAddons(RepositoryCase):
                     "crm_relational_service": ["Service Skills", "Skill %(skill)s needs %(what)s."],
                 }[addon]:
                     self.assertIn(f'msgid "{expected}"', text)
+
+    def test_arabic_and_persian_translations_are_complete(self):
+        import polib
+
+        for addon in ADDONS:
+            template = polib.pofile(os.path.join(ROOT, addon, "i18n", f"{addon}.pot"))
+            expected = {(entry.msgctxt, entry.msgid) for entry in template}
+            for lang in ("ar", "fa"):
+                with self.subTest(addon=addon, lang=lang):
+                    catalog = polib.pofile(os.path.join(ROOT, addon, "i18n", f"{lang}.po"))
+                    translated = {
+                        (entry.msgctxt, entry.msgid)
+                        for entry in catalog
+                        if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags
+                    }
+                    self.assertEqual(expected - translated, set(), "untranslated terms")
