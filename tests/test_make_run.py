@@ -59,7 +59,7 @@ def test_make_run_serves_the_web_client_and_reuses_its_database():
                 "crm_relational_sfa": "installed",
                 "crm_relational_service": "installed",
             }
-            customers = json_rpc(
+            confirmed_orders = json_rpc(
                 base_url,
                 "object",
                 "execute_kw",
@@ -70,7 +70,7 @@ def test_make_run_serves_the_web_client_and_reuses_its_database():
                 "search_count",
                 [[("state", "=", "sale")]],
             )
-            assert customers > 0  # the generated history is there
+            assert confirmed_orders > 0  # the generated history is there
         first_oid = database_oid()
 
         # A second `make run` reuses the database instead of building it again.

@@ -28,6 +28,8 @@ def generate(env, size="small", seed=42, today=None, scale=1.0, commit=None):
         from .orm_writer import OrmWriter
 
         counts = OrmWriter(env, plan).write()
+    # sudo: system parameters are for settings administrators only, and `env` may be any
+    # user's; only these two generator markers are written.
     parameters = env["ir.config_parameter"].sudo()
     parameters.set_param("crm_relational.generated_size", size)
     parameters.set_param("crm_relational.generated_seed", str(seed))
