@@ -4,3 +4,5 @@ from . import crm_relational_stage_history
 from . import res_company
 from . import res_partner
 from . import res_config_settings
+from . import crm_relational_relationship_type
+from . import crm_relational_run

@@ -31,6 +31,14 @@ class CrmRelationalSegment(models.Model):
         "individuals without a parent company) are counted.",
     )
     partner_count = fields.Integer(string="Customer Count", compute="_compute_partner_count")
+    mailing_filter_id = fields.Many2one(
+        "mailing.filter",
+        string="Mailing Filter",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The favorite filter that offers this segment as recipients in Email Marketing.",
+    )
 
     def _compute_partner_count(self):
         # One count per segment: each segment has its own domain, so they cannot share a query;
@@ -52,6 +60,25 @@ class CrmRelationalSegment(models.Model):
                     )
                 ) from error
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        segments = super().create(vals_list)
+        segments._sync_mailing_filter()
+        return segments
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"name", "domain", "active"} & set(vals):
+            self._sync_mailing_filter()
+        return result
+
+    def unlink(self):
+        # sudo: the filters are the segments' own copies, see _sync_mailing_filter.
+        filters = self.sudo().mailing_filter_id
+        result = super().unlink()
+        filters.unlink()
+        return result
+
     def action_view_partners(self):
         """Open the customers of the segment."""
         self.ensure_one()
@@ -64,8 +91,48 @@ class CrmRelationalSegment(models.Model):
             "context": {"default_is_company": True},
         }
 
+    def action_send_mailing(self):
+        """A new mass mailing to the customers of the segment."""
+        self.ensure_one()
+        self._sync_mailing_filter()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Mailing to %s", self.name),
+            "res_model": "mailing.mailing",
+            "view_mode": "form",
+            "context": {
+                "default_subject": self.name,
+                "default_mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "default_mailing_filter_id": self.mailing_filter_id.id,
+                "default_mailing_domain": repr(self._partner_domain()),
+            },
+        }
+
     def _partner_domain(self):
-        """The segment's domain restricted to commercial entities."""
+        """The segment's domain restricted to commercial entities that accept profiling."""
         self.ensure_one()
         commercial = Domain("is_company", "=", True) | Domain("parent_id", "=", False)
-        return list(Domain(safe_eval(self.domain or "[]")) & commercial)
+        consenting = Domain("relational_no_profiling", "=", False)
+        return list(Domain(safe_eval(self.domain or "[]")) & commercial & consenting)
+
+    def _sync_mailing_filter(self):
+        """Keep one Email Marketing favorite filter per active segment, with its domain.
+
+        sudo: a relationship administrator need not be an Email Marketing user; the filter
+        holds nothing but the segment's own name and customer domain.
+        """
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        for segment in self:
+            mailing_filter = segment.sudo().mailing_filter_id
+            if not segment.active:
+                mailing_filter.unlink()
+                continue
+            values = {
+                "name": self.env._("Segment: %s", segment.name),
+                "mailing_domain": repr(segment._partner_domain()),
+                "mailing_model_id": partner_model,
+            }
+            if mailing_filter:
+                mailing_filter.write(values)
+            else:
+                segment.sudo().mailing_filter_id = self.env["mailing.filter"].sudo().create(values)

@@ -1,3 +1,6 @@
+import base64
+import json
+
 from odoo import api, fields, models
 from odoo.fields import Domain
 
@@ -32,6 +35,31 @@ class ResPartner(models.Model):
     relational_currency_id = fields.Many2one(
         related="relational_profile_id.currency_id", string="Profile Currency"
     )
+    relational_relationship_type_id = fields.Many2one(
+        related="relational_profile_id.relationship_type_id", string="Relationship Type"
+    )
+    relational_health_score = fields.Integer(
+        related="relational_profile_id.health_score", string="Health"
+    )
+    relational_churn_risk = fields.Boolean(
+        related="relational_profile_id.churn_risk", string="Churn Risk"
+    )
+    relational_neglected = fields.Boolean(
+        related="relational_profile_id.neglected", string="Neglected"
+    )
+    relational_no_profiling = fields.Boolean(
+        string="No Profiling",
+        tracking=True,
+        help="The customer does not want to be profiled: no scores are computed for it, it "
+        "belongs to no segment and no relationship automation acts on it.",
+    )
+    relational_segment_ids = fields.Many2many(
+        "crm.relational.segment",
+        string="Segments",
+        compute="_compute_relational_segment_ids",
+        search="_search_relational_segment_ids",
+        help="The saved segments the customer belongs to.",
+    )
     relational_interaction_count = fields.Integer(
         string="Interactions", compute="_compute_relational_interaction_count"
     )
@@ -48,6 +76,27 @@ class ResPartner(models.Model):
         by_partner = {profile.partner_id: profile for profile in profiles}
         for partner in self:
             partner.relational_profile_id = by_partner.get(partner.commercial_partner_id)
+
+    def _compute_relational_segment_ids(self):
+        # One search per segment (segments are few), restricted to this batch of partners.
+        segments = self.env["crm.relational.segment"].search([])
+        members = {
+            segment: set(
+                self.search(Domain(segment._partner_domain()) & Domain("id", "in", self.ids)).ids
+            )
+            for segment in segments
+        }
+        for partner in self:
+            partner.relational_segment_ids = segments.filtered(
+                lambda segment, partner=partner: partner.id in members[segment]
+            )
+
+    def _search_relational_segment_ids(self, operator, value):
+        if operator not in ("in", "any"):
+            return NotImplemented
+        Segment = self.env["crm.relational.segment"]
+        segments = Segment.search(Domain(value)) if operator == "any" else Segment.browse(value)
+        return Domain.OR(Domain(segment._partner_domain()) for segment in segments.exists())
 
     def _search_relational_profile_id(self, operator, value):
         current = Domain("company_id", "=", self.env.company.id)
@@ -67,6 +116,16 @@ class ResPartner(models.Model):
         for partner in self:
             partner.relational_interaction_count = counts.get(partner.commercial_partner_id, 0)
 
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("relational_no_profiling"):
+            # The customer withdrew from profiling: its scores go at once, in every company,
+            # whoever made the change (sudo: profiles are written by the engine only).
+            self.env["crm.relational.profile"].sudo().search(
+                [("partner_id", "in", self.ids)]
+            ).unlink()
+        return result
+
     def action_view_relational_timeline(self):
         """The customer's timeline: every interaction with its commercial entity."""
         self.ensure_one()
@@ -76,3 +135,68 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["name"] = self.env._("Timeline of %s", self.commercial_partner_id.display_name)
         return action
+
+    def action_relational_set_type(self):
+        """Open the dialog where a salesperson sets the relationship type by hand."""
+        self.ensure_one()
+        profile = self.commercial_partner_id.relational_profile_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Set the Relationship Type"),
+            "res_model": "crm.relational.type.override",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_profile_id": profile.id,
+                "default_relationship_type_id": profile.relationship_type_override_id.id
+                or profile.relationship_type_id.id,
+            },
+        }
+
+    def action_export_relational_profile(self):
+        """Download everything the relational engine holds about the customer, as JSON."""
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        data = customer._relational_profile_export()
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": f"relational-profile-{customer.id}.json",
+                "mimetype": "application/json",
+                "res_model": "res.partner",
+                "res_id": customer.id,
+                "datas": base64.b64encode(
+                    json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
+                ),
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
+
+    def _relational_profile_export(self):
+        """The customer's profiles (every company the user may read), stage history and
+        timeline, as plain data; what the user may not read stays out."""
+        self.ensure_one()
+        Profile = self.env["crm.relational.profile"]
+        skip = {"partner_id", "currency_id", "user_id", "stage_history_ids"}
+        names = [
+            name
+            for name, field in Profile._fields.items()
+            if field.store and not name.startswith(("message_", "activity_", "website_message"))
+            and name not in skip and field.type not in ("one2many", "many2many")
+        ]  # fmt: skip
+        profiles = Profile.search([("partner_id", "=", self.id)])
+        history = self.env["crm.relational.stage.history"].search([("partner_id", "=", self.id)])
+        timeline = self.env["crm.relational.timeline"].search_read(
+            [("partner_id", "=", self.id)],
+            ["date", "company_id", "kind", "channel", "direction", "outcome", "name", "amount"],
+        )
+        return {
+            "customer": {"id": self.id, "name": self.name, "email": self.email or None},
+            "no_profiling": self.relational_no_profiling,
+            "profiles": profiles.read(names, load="_classic_read"),
+            "stage_history": history.read(["date", "company_id", "stage_from", "stage_to"]),
+            "timeline": timeline,
+        }

@@ -1,0 +1,1 @@
+from . import crm_relational_type_override
