@@ -5,3 +5,5 @@ from . import test_timeline
 from . import test_rfm
 from . import test_profile
 from . import test_clv
+from . import test_relationship
+from . import test_relationship_engine
