@@ -374,3 +374,55 @@ class TestRelationship(RelationalCase):
         self.assertIn("Nobody", mailing_filter.mailing_domain)
         segment.unlink()
         self.assertFalse(mailing_filter.exists())
+
+    def test_amounts_in_company_currency_and_per_company(self):
+        eur = self.env.ref("base.EUR")
+        eur.active = True
+        self.env["res.currency.rate"].create(
+            {"currency_id": eur.id, "company_id": self.company.id, "name": self.today,
+             "rate": 2.0 * self.company.currency_id.rate}
+        )  # fmt: skip
+        pricelist = self.env["product.pricelist"].create({"name": "Euro", "currency_id": eur.id})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer_ir.id,
+                "pricelist_id": pricelist.id,
+                "order_line": [
+                    Command.create({"product_id": self.product.id, "product_uom_qty": 1,
+                                    "price_unit": 100, "tax_ids": [Command.clear()]})
+                ],
+            }
+        )  # fmt: skip
+        order.action_confirm()
+        self.assertEqual(order.currency_id, eur)
+        elsewhere = (
+            self.env["sale.order"]
+            .with_company(self.other_company)
+            .create(
+                {
+                    "partner_id": self.customer_ir.id,
+                    "company_id": self.other_company.id,
+                    "order_line": [
+                        Command.create({"product_id": self.product.id, "product_uom_qty": 3,
+                                        "price_unit": 100, "tax_ids": [Command.clear()]})
+                    ],
+                }
+            )
+        )  # fmt: skip
+        elsewhere.action_confirm()
+        self.Profile._recompute(self.company | self.other_company)
+        # 100 EUR at 2 EUR per unit of the company currency.
+        here = self.profile(self.customer_ir)
+        self.assertAlmostEqual(here.revenue, 50.0)
+        self.assertEqual((here.stage, here.order_count), ("new", 1))
+        there = self.Profile.search(
+            [("partner_id", "=", self.customer_ir.id), ("company_id", "=", self.other_company.id)]
+        )
+        self.assertAlmostEqual(there.revenue, 300.0)
+        # Each company sees its own profile only.
+        self.assertEqual(
+            self.Profile.with_user(self.other_company_manager).search(
+                [("partner_id", "=", self.customer_ir.id)]
+            ),
+            there,
+        )

@@ -1,1 +1,2 @@
 from . import test_skill
+from . import test_relational_profile

@@ -1,0 +1,64 @@
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import TransactionCase
+from odoo.tools import SQL
+
+
+class TestRelationalProfile(TransactionCase):
+    """Tickets feed the customer's relational profile: reciprocity and incremental runs."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.env["res.partner"].create({"name": "Ticket Buyer", "is_company": True})
+        product = cls.env["product.product"].create({"name": "Serviced", "list_price": 10.0})
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": cls.customer.id,
+                "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
+            }
+        )
+        order.action_confirm()
+        cls.Profile = cls.env["crm.relational.profile"]
+
+    def ticket(self):
+        return self.env["helpdesk.ticket"].create(
+            {"name": "It broke", "description": "Please help", "partner_id": self.customer.id}
+        )
+
+    def profile(self):
+        return self.Profile.search(
+            [("partner_id", "=", self.customer.id), ("company_id", "=", self.env.company.id)]
+        )
+
+    def test_a_ticket_is_a_conversation_started_by_the_customer(self):
+        self.ticket()
+        self.Profile._recompute(self.env.company)
+        # One conversation, from the customer: one-sided, reciprocity 0.
+        self.assertEqual(self.profile().reciprocity, 0)
+        self.customer.message_post(
+            body="We are on it", message_type="comment", subtype_xmlid="mail.mt_comment",
+            author_id=self.env.user.partner_id.id,
+        )  # fmt: skip
+        self.Profile._recompute(self.env.company)
+        # One from each side: balanced.
+        self.assertEqual(self.profile().reciprocity, 100)
+
+    def test_a_new_ticket_marks_the_customer_for_the_incremental_run(self):
+        since = fields.Datetime.now() - timedelta(hours=1)
+        self.env.flush_all()
+        for table in ("res_partner", "sale_order", "stock_picking", "account_move"):
+            self.env.cr.execute(
+                SQL("UPDATE %s SET write_date = now() - interval '2 hours'", SQL.identifier(table))
+            )
+        self.env.cr.execute("UPDATE mail_message SET create_date = now() - interval '2 hours'")
+        touched = self.Profile._touched_partners(self.env.company, since)
+        self.assertNotIn(self.customer.id, touched)
+        ticket = self.ticket()
+        self.env.cr.execute(
+            "UPDATE mail_message SET create_date = now() - interval '2 hours'"
+            " WHERE model = 'helpdesk.ticket' AND res_id = %s",
+            [ticket.id],
+        )
+        self.assertIn(self.customer.id, self.Profile._touched_partners(self.env.company, since))
