@@ -179,7 +179,6 @@ class CrmRelationalProfile(models.Model):
     relationship_type_override_reason = fields.Text(string="Why Set by Hand", readonly=True)
     relationship_type_id = fields.Many2one(
         "crm.relational.relationship.type",
-        string="Relationship Type",
         readonly=True,
         index=True,
         help="The type set by hand if any, else the computed one.",

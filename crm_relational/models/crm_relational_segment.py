@@ -33,7 +33,6 @@ class CrmRelationalSegment(models.Model):
     partner_count = fields.Integer(string="Customer Count", compute="_compute_partner_count")
     mailing_filter_id = fields.Many2one(
         "mailing.filter",
-        string="Mailing Filter",
         readonly=True,
         copy=False,
         ondelete="set null",

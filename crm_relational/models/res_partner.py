@@ -79,7 +79,7 @@ class ResPartner(models.Model):
 
     def _compute_relational_segment_ids(self):
         # One search per segment (segments are few), restricted to this batch of partners.
-        segments = self.env["crm.relational.segment"].search([])
+        segments = self.env["crm.relational.segment"].search([("active", "=", True)])
         members = {
             segment: set(
                 self.search(Domain(segment._partner_domain()) & Domain("id", "in", self.ids)).ids

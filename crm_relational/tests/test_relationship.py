@@ -229,7 +229,7 @@ class TestRelationship(RelationalCase):
         wizard = (
             self.env[action["res_model"]]
             .with_user(self.rep)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"relationship_type_id": friend.id, "reason": "Pays late but loves us"})
         )
         wizard.action_apply()
@@ -364,7 +364,7 @@ class TestRelationship(RelationalCase):
         action = segment.action_send_mailing()
         mailing = (
             self.env["mailing.mailing"]
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"subject": segment.name, "body_html": "<p>Hello</p>"})
         )
         self.assertEqual(

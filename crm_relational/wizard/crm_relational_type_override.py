@@ -17,7 +17,7 @@ class CrmRelationalTypeOverride(models.TransientModel):
     )
     relationship_type_id = fields.Many2one(
         "crm.relational.relationship.type",
-        string="Relationship Type",
+        string="New Type",
         help="Leave empty to go back to the computed type.",
     )
     reason = fields.Text(
