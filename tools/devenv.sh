@@ -212,6 +212,7 @@ cmd_bench() {
         cd "$ROOT" && "$PY" -m data.generator -c "$ODOO_CONF" -d "$BENCH_DB" --size large --seed "$SEED"
     fi
     cd "$ROOT" && "$PY" -m bench.bench_profile -c "$ODOO_CONF" -d "$BENCH_DB"
+    cd "$ROOT" && "$PY" -m bench.bench_timeline -c "$ODOO_CONF" -d "$BENCH_DB"
 }
 
 cmd_pot() {
