@@ -35,6 +35,9 @@ class ResPartner(models.Model):
     relational_currency_id = fields.Many2one(
         related="relational_profile_id.currency_id", string="Profile Currency"
     )
+    relational_stage_history_ids = fields.One2many(
+        related="relational_profile_id.stage_history_ids", string="Stage History"
+    )
     relational_relationship_type_id = fields.Many2one(
         related="relational_profile_id.relationship_type_id", string="Relationship Type"
     )

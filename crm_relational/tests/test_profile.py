@@ -102,6 +102,13 @@ class TestProfile(RelationalCase):
     def test_archived_customers_get_no_profile(self):
         self.assertFalse(self.profile(self.archived))
 
+    def test_archived_customers_when_the_company_wants_them(self):
+        self.company.relational_profile_archived = True
+        self.Profile._recompute(self.company, today=TODAY)
+        profile = self.profile(self.archived)
+        self.assertEqual((profile.order_count, profile.recency_days), (1, 5))
+        self.assertAlmostEqual(profile.revenue, 200.0)
+
     def test_tiers_and_scores(self):
         # Margins: loyal 800, refunded 240, once 40 of 1080: A is the loyal customer alone
         # (0 % before it), refunded brings 74 % before it: A too; once 96.3 % before: C.
