@@ -28,15 +28,15 @@ class CrmRelationalTimeline(models.Model):
         return SQL(
             """%s
                  FROM helpdesk_ticket t
+                 JOIN res_partner p ON p.id = t.partner_id
                  LEFT JOIN ir_model_data channel_xmlid
                         ON channel_xmlid.model = 'helpdesk.ticket.channel'
                        AND channel_xmlid.module = 'helpdesk_mgmt'
-                       AND channel_xmlid.res_id = t.channel_id
-                WHERE t.commercial_partner_id IS NOT NULL""",
+                       AND channel_xmlid.res_id = t.channel_id""",
             self._timeline_select(
                 9,
                 date=SQL("t.create_date"),
-                partner_id=SQL("t.commercial_partner_id"),
+                partner_id=SQL("p.commercial_partner_id"),
                 company_id=SQL("t.company_id"),
                 user_id=SQL("t.user_id"),
                 kind=SQL("'ticket'"),
