@@ -50,7 +50,8 @@ def _incremental(env):
         "UPDATE mail_message SET create_date = %s - interval '2 years'", [last_run.started_at]
     )
     cr.execute(
-        "UPDATE sale_order SET write_date = now() at time zone 'UTC' WHERE partner_id = ANY(%s)",
+        "UPDATE sale_order SET write_date = clock_timestamp() at time zone 'UTC'"
+        " WHERE partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s))",
         [news],
     )
     env.invalidate_all()
