@@ -197,8 +197,9 @@ cmd_test() {
     setup
     fresh_test_db
     cd "$ROOT"
+    # --odoo-http: a server on a free port for the tests that use HTTP (external API, portal).
     # shellcheck disable=SC2086
-    "$PY" -m pytest --odoo-config "$ODOO_CONF" --odoo-database "$TEST_DB" \
+    "$PY" -m pytest --odoo-config "$ODOO_CONF" --odoo-database "$TEST_DB" --odoo-http \
         ${PYTEST_MARK:+-m "$PYTEST_MARK"} $PYTEST_ARGS
 }
 

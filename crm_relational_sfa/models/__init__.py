@@ -1,3 +1,4 @@
 from . import crm_relational_sales_target
 from . import res_company
 from . import res_config_settings
+from . import crm_relational_stock_lookup

@@ -1,1 +1,2 @@
 from . import test_sales_target
+from . import test_stock_lookup
