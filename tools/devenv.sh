@@ -214,6 +214,7 @@ cmd_bench() {
     fi
     cd "$ROOT" && "$PY" -m bench.bench_profile -c "$ODOO_CONF" -d "$BENCH_DB"
     cd "$ROOT" && "$PY" -m bench.bench_timeline -c "$ODOO_CONF" -d "$BENCH_DB"
+    cd "$ROOT" && "$PY" -m bench.bench_lookup -c "$ODOO_CONF" -d "$BENCH_DB"
 }
 
 cmd_pot() {
