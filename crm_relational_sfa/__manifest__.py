@@ -11,7 +11,9 @@
     "data": [
         "security/crm_relational_sfa_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
         "views/crm_relational_sales_target_views.xml",
+        "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/crm_relational_stock_lookup_wizard_views.xml",
         "views/crm_relational_sfa_menus.xml",

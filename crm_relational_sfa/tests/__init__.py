@@ -1,2 +1,3 @@
 from . import test_sales_target
 from . import test_stock_lookup
+from . import test_opportunity
