@@ -16,6 +16,7 @@
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/crm_relational_stock_lookup_wizard_views.xml",
+        "views/res_partner_call_sheet_views.xml",
         "views/crm_relational_sfa_menus.xml",
     ],
     "demo": ["demo/crm_relational_sales_target_demo.xml"],

@@ -172,6 +172,11 @@ class CrmLead(models.Model):
             ]
         return context
 
+    def action_relational_call_sheet(self):
+        """The call sheet of the opportunity's customer."""
+        self.ensure_one()
+        return self.partner_id.action_relational_call_sheet()
+
     @api.model
     def _cron_schedule_followups(self):
         """Plan a to-do for the salesperson of each opportunity needing a follow-up and having

@@ -1,3 +1,4 @@
 from . import test_sales_target
 from . import test_stock_lookup
 from . import test_opportunity
+from . import test_call_sheet

@@ -1,0 +1,187 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+RECENT = 5
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    relational_credit_outstanding = fields.Monetary(
+        string="Outstanding",
+        compute="_compute_relational_credit",
+        currency_field="relational_credit_currency_id",
+        help="Receivable not yet paid (posted invoices less credit notes and payments).",
+    )
+    relational_credit_overdue = fields.Monetary(
+        string="Overdue",
+        compute="_compute_relational_credit",
+        currency_field="relational_credit_currency_id",
+        help="The part of the outstanding amount past its due date.",
+    )
+    relational_credit_to_invoice = fields.Monetary(
+        string="Ordered, Not Invoiced",
+        compute="_compute_relational_credit",
+        currency_field="relational_credit_currency_id",
+        help="Confirmed orders still to invoice, untaxed.",
+    )
+    relational_credit_exposure = fields.Monetary(
+        string="Credit Exposure",
+        compute="_compute_relational_credit",
+        currency_field="relational_credit_currency_id",
+        help="Outstanding plus ordered but not invoiced: what the customer owes or will owe.",
+    )
+    relational_credit_limit = fields.Monetary(
+        string="Applicable Credit Limit",
+        compute="_compute_relational_credit",
+        currency_field="relational_credit_currency_id",
+        help="The customer's own limit, else the company's default; 0 when none applies.",
+    )
+    relational_credit_available = fields.Monetary(
+        string="Credit Available",
+        compute="_compute_relational_credit",
+        currency_field="relational_credit_currency_id",
+    )
+    relational_credit_blocked = fields.Boolean(
+        string="Over Credit Limit",
+        compute="_compute_relational_credit",
+        help="The exposure exceeds the credit limit, or invoices are overdue.",
+    )
+    relational_credit_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_relational_credit", string="Credit Currency"
+    )
+    relational_open_opportunity_ids = fields.Many2many(
+        "crm.lead", string="Open Opportunities", compute="_compute_relational_call_sheet"
+    )
+    relational_quotation_ids = fields.Many2many(
+        "sale.order", string="Open Quotations", compute="_compute_relational_call_sheet"
+    )
+    relational_recent_order_ids = fields.Many2many(
+        "sale.order",
+        "res_partner_relational_recent_order_rel",
+        string="Recent Orders",
+        compute="_compute_relational_call_sheet",
+    )
+    relational_recent_picking_ids = fields.Many2many(
+        "stock.picking", string="Recent Deliveries", compute="_compute_relational_call_sheet"
+    )
+
+    @api.depends_context("company")
+    def _compute_relational_credit(self):
+        company = self.env.company
+        customers = self.commercial_partner_id
+        today = fields.Date.context_today(self)
+        outstanding, overdue, to_invoice = (
+            defaultdict(float),
+            defaultdict(float),
+            defaultdict(float),
+        )
+        lines = Domain.AND(
+            [
+                [("partner_id", "child_of", customers.ids)],
+                [("company_id", "=", company.id), ("parent_state", "=", "posted")],
+                [("account_type", "=", "asset_receivable"), ("reconciled", "=", False)],
+            ]
+        )
+        # sudo: the exposure is a customer-level total a salesperson needs whoever invoiced or
+        # sold; only the sums of the current company leave these two grouped reads, no record.
+        for partner, late, residual in (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                lines,
+                ["partner_id", "date_maturity:day"],
+                ["amount_residual:sum"],
+            )
+        ):
+            customer = partner.commercial_partner_id
+            outstanding[customer] += residual
+            if late and fields.Date.to_date(late) < today:
+                overdue[customer] += residual
+        for partner, currency, amount in (
+            self.env["sale.order.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("order_id.partner_invoice_id", "child_of", customers.ids),
+                    ("company_id", "=", company.id),
+                    ("state", "=", "sale"),
+                ],
+                ["order_partner_id", "currency_id"],
+                ["untaxed_amount_to_invoice:sum"],
+            )
+        ):
+            to_invoice[partner.commercial_partner_id] += currency._convert(
+                amount, company.currency_id, company, today
+            )
+        # sudo: the credit limit fields are for accounting users; a salesperson sees the
+        # applicable limit (and only it) on the call sheet to sell on terms safely.
+        limits = {customer: customer.sudo() for customer in customers}
+        for partner in self:
+            customer = partner.commercial_partner_id
+            limit = (
+                limits[customer].credit_limit
+                if limits[customer].use_partner_credit_limit
+                else company.account_default_credit_limit
+                if company.account_use_credit_limit
+                else 0.0
+            )  # fmt: skip
+            exposure = outstanding[customer] + to_invoice[customer]
+            partner.relational_credit_currency_id = company.currency_id
+            partner.relational_credit_outstanding = outstanding[customer]
+            partner.relational_credit_overdue = overdue[customer]
+            partner.relational_credit_to_invoice = to_invoice[customer]
+            partner.relational_credit_exposure = exposure
+            partner.relational_credit_limit = limit
+            partner.relational_credit_available = limit - exposure if limit else 0.0
+            partner.relational_credit_blocked = bool(
+                (limit and exposure > limit) or overdue[customer] > 0
+            )
+
+    @api.depends_context("company")
+    def _compute_relational_call_sheet(self):
+        customers = self.commercial_partner_id
+        family = [("partner_id", "child_of", customers.ids)]
+        leads = self.env["crm.lead"].search(
+            [*family, ("type", "=", "opportunity"), ("won_status", "=", "pending")],
+            order="date_deadline, id",
+        )
+        orders = self.env["sale.order"].search(
+            [*family, ("state", "in", ("draft", "sent", "sale"))], order="date_order desc, id desc"
+        )
+        pickings = self.env["stock.picking"].search(
+            [*family, ("picking_type_code", "=", "outgoing"), ("state", "!=", "cancel")],
+            order="scheduled_date desc, id desc",
+        )
+
+        def of(records, customer):
+            return records.filtered(
+                lambda record: record.partner_id.commercial_partner_id == customer
+            )
+
+        for partner in self:
+            customer = partner.commercial_partner_id
+            mine = of(orders, customer)
+            partner.relational_open_opportunity_ids = of(leads, customer)
+            partner.relational_quotation_ids = mine.filtered(
+                lambda order: order.state in ("draft", "sent")
+            )
+            partner.relational_recent_order_ids = mine.filtered(
+                lambda order: order.state == "sale"
+            )[:RECENT]
+            partner.relational_recent_picking_ids = of(pickings, customer)[:RECENT]
+
+    def action_relational_call_sheet(self):
+        """The customer's one-page call sheet."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Call Sheet"),
+            "res_model": "res.partner",
+            "res_id": self.commercial_partner_id.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("crm_relational_sfa.view_partner_call_sheet").id, "form")],
+            "target": "current",
+        }
