@@ -5,3 +5,6 @@ from . import crm_relational_stock_lookup
 from . import crm_lead
 from . import crm_relational_lead_line
 from . import res_partner
+from . import crm_relational_forecast_model
+from . import crm_relational_forecast
+from . import crm_relational_forecast_line

@@ -49,6 +49,27 @@ class CrmLead(models.Model):
         store=True,
         help="The manager's amount if set, else the expected revenue.",
     )
+    relational_win_probability = fields.Float(
+        string="Win Probability (%)",
+        readonly=True,
+        aggregator="avg",
+        digits=(16, 1),
+        help="Learned from the company's closed opportunities (stage, team, salesperson, amount, "
+        "age, the customer's tier and health, Odoo's stage odds); refitted every night, its "
+        "calibration is shown on the win probability model.",
+    )
+    relational_close_date = fields.Date(
+        string="Likely Closing",
+        readonly=True,
+        help="The expected closing date moved by how late opportunities in this stage have "
+        "closed against theirs (or, without one, the usual time from this stage to closing).",
+    )
+    relational_weighted_revenue = fields.Monetary(
+        string="Weighted Revenue",
+        currency_field="company_currency",
+        compute="_compute_relational_weighted_revenue",
+        help="The forecast amount times the learned win probability.",
+    )
     relational_line_ids = fields.One2many(
         "crm.relational.lead.line", "lead_id", string="Products", copy=True
     )
@@ -94,6 +115,13 @@ class CrmLead(models.Model):
                 lead.forecast_manager_amount
                 if lead.forecast_manager_category or lead.forecast_manager_amount
                 else lead.expected_revenue
+            )
+
+    @api.depends("forecast_effective_amount", "relational_win_probability")
+    def _compute_relational_weighted_revenue(self):
+        for lead in self:
+            lead.relational_weighted_revenue = (
+                lead.forecast_effective_amount * lead.relational_win_probability / 100.0
             )
 
     @api.depends("relational_line_ids.price_subtotal")

@@ -1,0 +1,343 @@
+from collections import defaultdict
+from datetime import date, timedelta
+
+import numpy as np
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..analytics import forecast
+from .crm_relational_forecast_model import day_start
+
+LEVELS = [("salesperson", "Salesperson"), ("team", "Sales Team"), ("company", "Company")]
+# Monte Carlo draws behind the P10/P50/P90 of each line.
+DRAWS = 2000
+
+
+def period_bounds(day, kind):
+    """First and last day of the month or quarter holding ``day``."""
+    months = 3 if kind == "quarter" else 1
+    start = date(day.year, (day.month - 1) // months * months + 1, 1)
+    return start, start + relativedelta(months=months, days=-1)
+
+
+class CrmRelationalForecast(models.Model):
+    """The sales forecast of one company at one moment, per period and per salesperson, team
+    and company: what closed, the committed and best-case amounts, the pipeline weighted by the
+    learned win probabilities, the repeat business expected from customers not in the pipeline
+    (crm_relational's lifetime value model), a P10/P50/P90 interval and the targets.
+
+    Taken by hand or every week by a scheduled action; once a period is over, its lines show
+    what really closed and the forecast's error."""
+
+    _name = "crm.relational.forecast"
+    _description = "Sales Forecast"
+    _order = "date desc, id desc"
+    _rec_name = "date"
+
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    date = fields.Datetime(string="Taken On", required=True, readonly=True)
+    kind = fields.Selection(
+        [("manual", "On Request"), ("weekly", "Weekly Snapshot")], required=True, readonly=True
+    )
+    period_type = fields.Selection(
+        [("month", "Month"), ("quarter", "Quarter")], required=True, readonly=True
+    )
+    model_id = fields.Many2one(
+        "crm.relational.forecast.model",
+        string="Win Probability Model",
+        readonly=True,
+        help="Empty when the company had too little history: Odoo's probabilities were used.",
+    )
+    line_ids = fields.One2many("crm.relational.forecast.line", "forecast_id", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+
+    # ------------------------------------------------------------------ inputs
+
+    def _closed(self, company, start, end):
+        """Revenue closed between ``start`` and ``end`` (dates) per (salesperson, team): won
+        opportunities plus confirmed orders that came from no opportunity."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT user_id, team_id, SUM(amount) FROM (
+                SELECT l.user_id, l.team_id, l.expected_revenue AS amount
+                  FROM crm_lead l
+                 WHERE l.company_id = %(company)s AND l.type = 'opportunity'
+                   AND l.won_status = 'won'
+                   AND l.date_closed >= %(start)s AND l.date_closed < %(end)s
+                UNION ALL
+                SELECT o.user_id, o.team_id,
+                       o.amount_untaxed / COALESCE(NULLIF(o.currency_rate, 0), 1)
+                  FROM sale_order o
+                 WHERE o.company_id = %(company)s AND o.state = 'sale'
+                   AND o.opportunity_id IS NULL
+                   AND o.date_order >= %(start)s AND o.date_order < %(end)s
+            ) closed GROUP BY user_id, team_id
+                """,
+                company=company.id,
+                start=day_start(start),
+                end=day_start(end + timedelta(days=1)),
+            )
+        )
+        return {(user, team): amount for user, team, amount in self.env.cr.fetchall()}
+
+    def _repeat_customers(self, company, moment):
+        """Customers with a lifetime-value estimate and no open opportunity: (salesperson,
+        the salesperson's sales team, expected orders over the horizon, expected order value)."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT p.user_id, team.crm_team_id, prof.expected_orders, prof.expected_order_value
+              FROM crm_relational_profile prof
+              JOIN res_partner p ON p.id = prof.partner_id
+              LEFT JOIN LATERAL (
+                   SELECT m.crm_team_id FROM crm_team_member m
+                     JOIN crm_team t ON t.id = m.crm_team_id
+                    WHERE m.user_id = p.user_id AND m.active AND t.active
+                      AND (t.company_id IS NULL OR t.company_id = %(company)s)
+                    ORDER BY m.id LIMIT 1) team ON TRUE
+             WHERE prof.company_id = %(company)s AND prof.expected_orders > 0
+               AND prof.expected_order_value > 0
+               AND NOT EXISTS (
+                   SELECT 1 FROM crm_lead l JOIN res_partner c ON c.id = l.partner_id
+                    WHERE c.commercial_partner_id = prof.partner_id
+                      AND l.company_id = %(company)s AND l.type = 'opportunity'
+                      AND l.create_date <= %(at)s
+                      AND (l.date_closed > %(at)s OR (l.date_closed IS NULL
+                           AND l.won_status = 'pending' AND l.active)))
+                """,
+                company=company.id,
+                at=moment,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    # ------------------------------------------------------------------ building
+
+    @api.model
+    def _take(self, company, kind="manual", moment=None):
+        """Forecast the current and the next period of ``company`` as of ``moment``."""
+        moment = moment or fields.Datetime.now()
+        Model = self.env["crm.relational.forecast.model"]
+        model = Model._current(company)
+        if not model:
+            try:
+                with self.env.cr.savepoint():
+                    model = Model._fit(company, moment)
+            except UserError:
+                model = Model
+        pipeline = Model._open_leads(company, moment)
+        leads = [lead for lead in pipeline if lead.category != "omitted"]
+        if model:
+            probabilities, closes = model._score(leads, moment)
+        else:  # no history to learn from: Odoo's own probability and closing date
+            probabilities = np.array([lead.probability / 100.0 for lead in leads])
+            closes = [max(lead.date_deadline or moment.date(), moment.date()) for lead in leads]
+        period_type = company.sfa_forecast_period
+        first = period_bounds(moment.date(), period_type)
+        periods = [first, period_bounds(first[1] + timedelta(days=1), period_type)]
+        repeat = self._repeat_customers(company, moment)
+        horizon_days = max(company.relational_clv_horizon_months, 1) * 365.25 / 12
+        lines = []
+        for start, end in periods:
+            closed = self._closed(company, start, min(end, moment.date()))
+            window = (end - max(start, moment.date())).days + 1
+            in_period = [
+                (lead, p)
+                for lead, p, close in zip(leads, probabilities, closes, strict=True)
+                if start <= close <= end
+            ]
+            odoo = [
+                lead for lead in pipeline if lead.date_deadline and start <= lead.date_deadline <= end
+            ]
+            for level, _label in LEVELS:
+                lines += self._level_lines(
+                    company, level, start, end, closed, in_period, odoo,
+                    [(u, t, n * window / horizon_days, v) for u, t, n, v in repeat],
+                )  # fmt: skip
+        return self.create(
+            {
+                "company_id": company.id,
+                "date": moment,
+                "kind": kind,
+                "period_type": period_type,
+                "model_id": model.id,
+                "line_ids": [(0, 0, values) for values in lines],
+            }
+        )
+
+    @staticmethod
+    def _owner(level, user, team):
+        return {"salesperson": (user or False,), "team": (team or False,)}.get(level, ())
+
+    def _level_lines(self, company, level, start, end, closed, in_period, odoo, repeat):
+        """Lines of one level (salesperson, team or company) for the period."""
+        owner = self._owner
+        sums = defaultdict(lambda: defaultdict(float))
+        for (user, team), amount in closed.items():
+            sums[owner(level, user, team)]["closed"] += amount
+        for lead, p in in_period:
+            figures = sums[owner(level, lead.user_id, lead.team_id)]
+            figures["weighted"] += p * lead.forecast_amount
+            if lead.category == "commit":
+                figures["commit"] += lead.forecast_amount
+            if lead.category in ("commit", "best_case"):
+                figures["best_case"] += lead.forecast_amount
+        for lead in odoo:
+            sums[owner(level, lead.user_id, lead.team_id)]["odoo"] += (
+                lead.probability / 100.0 * lead.expected_revenue
+            )
+        for user, team, orders, value in repeat:
+            figures = sums[owner(level, user, team)]
+            figures["repeat"] += orders * value
+            figures["repeat_orders"] += orders
+        targets = self._targets(company, level, start, end)
+        for key in targets:
+            sums[key]  # noqa: B018 - an owner with a target gets a line even without figures
+        keys = list(sums)
+        index = {key: n for n, key in enumerate(keys)}
+        rate = np.array([sums[key]["repeat_orders"] for key in keys])
+        value = np.array(
+            [sums[key]["repeat"] / sums[key]["repeat_orders"] if rate[n] else 0.0
+             for n, key in enumerate(keys)]
+        )  # fmt: skip
+        quantiles = forecast.simulate_totals(
+            [p for _lead, p in in_period],
+            [lead.forecast_amount for lead, _p in in_period],
+            [index[owner(level, lead.user_id, lead.team_id)] for lead, _p in in_period],
+            len(keys),
+            repeat_rate=rate,
+            repeat_value=value,
+            draws=DRAWS,
+            seed=start.toordinal(),
+        )
+        lines = []
+        for key in keys:
+            figures, (p10, p50, p90) = sums[key], quantiles[index[key]]
+            lines.append(
+                {
+                    "level": level,
+                    "user_id": key[0] if level == "salesperson" else False,
+                    "team_id": key[0] if level == "team" else False,
+                    "date_from": start,
+                    "date_to": end,
+                    "closed": figures["closed"],
+                    "commit": figures["commit"],
+                    "best_case": figures["best_case"],
+                    "weighted": figures["weighted"],
+                    "odoo_weighted": figures["closed"] + figures["odoo"],
+                    "repeat": figures["repeat"],
+                    "p10": figures["closed"] + p10,
+                    "p50": figures["closed"] + p50,
+                    "p90": figures["closed"] + p90,
+                    "target": targets.get(key, 0.0),
+                }
+            )
+        return lines
+
+    def _targets(self, company, level, start, end):
+        """Targets of the level's owners over the period, prorated by the days in common."""
+        targets = self.env["crm.relational.sales.target"].search(
+            [
+                ("company_id", "=", company.id),
+                ("date_from", "<=", end),
+                ("date_to", ">=", start),
+            ]
+        )
+        by_owner = defaultdict(float)
+        for target in targets:
+            common = (min(end, target.date_to) - max(start, target.date_from)).days + 1
+            share = target.amount * common / ((target.date_to - target.date_from).days + 1)
+            if level == "salesperson" and target.user_id:
+                by_owner[(target.user_id.id,)] += share
+            elif level == "team" and target.team_id and not target.user_id:
+                by_owner[(target.team_id.id,)] += share
+            elif level == "company":
+                by_owner["team" if target.team_id and not target.user_id else "user"] += share
+        if level == "company":
+            return {(): by_owner.get("team") or by_owner.get("user", 0.0)}
+        return by_owner
+
+    # ------------------------------------------------------------------ jobs and actions
+
+    @api.model
+    def _cron_weekly_snapshot(self):
+        """Keep this week's forecast of every company, for managers to see how it moves."""
+        for company in self.env["res.company"].search([]):
+            self.with_company(company)._take(company, kind="weekly")
+        self.env["crm.relational.forecast.model"].flush_model()
+
+    @api.model
+    def action_take_now(self):
+        """Forecast the current company now and show its lines."""
+        # sudo: the forecast covers every salesperson of the company; the record rules on its
+        # lines decide what each one sees
+        snapshot = self.sudo()._take(self.env.company).sudo(False)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relational_sfa.action_crm_relational_forecast_line"
+        )
+        action["domain"] = [("forecast_id", "=", snapshot.id)]
+        return action
+
+    # ------------------------------------------------------------------ backtest
+
+    @api.model
+    def _backtest(self, company, periods=6, period_type="month", today=None):
+        """Replay the last ``periods`` closed periods: at the start of each, learn from what had
+        closed, score the opportunities then open, and compare the revenue they were forecast to
+        bring within the period with what they did, for this forecast (learned probability,
+        corrected closing date) and Odoo's plain one (the stage's won odds as of then, times the
+        expected revenue of the opportunities whose expected closing falls in the period)."""
+        Model = self.env["crm.relational.forecast.model"]
+        today = today or fields.Date.context_today(self)
+        end = period_bounds(today, period_type)[0] - timedelta(days=1)
+        bounds = []
+        for _period in range(periods):
+            start = period_bounds(end, period_type)[0]
+            bounds.insert(0, (start, end))
+            end = start - timedelta(days=1)
+        rows = []
+        for start, end in bounds:
+            moment = day_start(start)
+            try:
+                params = Model._learn(company, moment)["parameters"]
+            except UserError:
+                continue  # nothing won or nothing lost yet: no forecast to replay
+            leads = Model._open_leads(company, moment)
+            model = Model.new({"company_id": company.id, "parameters": params})
+            probabilities, closes = model._score(leads, moment)
+            finish = day_start(end + timedelta(days=1))
+            actual = sum(
+                lead.expected_revenue
+                for lead in leads
+                if lead.won_status == "won" and moment <= lead.date_closed < finish
+            )
+            ours = sum(
+                p * lead.expected_revenue
+                for lead, p, close in zip(leads, probabilities, closes, strict=True)
+                if start <= close <= end
+            )
+            stages = Model._visits(leads, Model._stage_ranks(), Model._stage_history(leads))
+            plain = sum(
+                params["odds"].get(str(_stage_at(stages[lead.id], moment)), 0.0)
+                * lead.expected_revenue
+                for lead in leads
+                if lead.date_deadline and start <= lead.date_deadline <= end
+            )
+            rows.append(
+                {"start": start, "end": end, "open": len(leads), "actual": actual,
+                 "forecast": ours, "odoo": plain}
+            )  # fmt: skip
+        return rows
+
+
+def _stage_at(visits, moment):
+    stage = visits[0][0]
+    for visited, entered in visits:
+        if entered <= moment:
+            stage = visited
+    return stage

@@ -1,0 +1,261 @@
+import random
+from datetime import date, datetime, timedelta
+
+from odoo.exceptions import UserError
+from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import SQL
+
+MOMENT = datetime(2026, 5, 10, 12, 0)
+Q2 = (date(2026, 4, 1), date(2026, 6, 30))
+Q3 = (date(2026, 7, 1), date(2026, 9, 30))
+
+
+class ForecastCase(TransactionCase):
+    """A company of its own, so the numbers depend only on the records made here."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create(
+            {"name": "Forecast Trading", "sfa_forecast_period": "quarter"}
+        )
+        cls.env = cls.env["base"].with_company(cls.company).env
+        users = {"company_id": cls.company.id, "company_ids": [(6, 0, cls.company.ids)]}
+        cls.rep_a = new_test_user(
+            cls.env, login="fc_rep_a", groups="sales_team.group_sale_salesman", **users
+        )
+        cls.rep_b = new_test_user(
+            cls.env, login="fc_rep_b", groups="sales_team.group_sale_salesman", **users
+        )
+        cls.team = cls.env["crm.team"].create(
+            {"name": "Levant", "company_id": cls.company.id, "member_ids": [(6, 0, cls.rep_a.ids)]}
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "Cedar Trading", "is_company": True})
+        stages = cls.env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
+        cls.stages = stages[:3]
+        cls.Forecast = cls.env["crm.relational.forecast"]
+        cls.Model = cls.env["crm.relational.forecast.model"]
+
+    @classmethod
+    def _lead(cls, name, amount, **values):
+        return cls.env["crm.lead"].create(
+            {"name": name, "type": "opportunity", "expected_revenue": amount,
+             "company_id": cls.company.id, "user_id": cls.rep_a.id, "team_id": cls.team.id,
+             "partner_id": cls.customer.id, **values}
+        )  # fmt: skip
+
+    @classmethod
+    def _dates(cls, leads, created, closed=None):
+        cls.env.flush_all()
+        cls.env.cr.execute(
+            SQL(
+                "UPDATE crm_lead SET create_date = %s, date_closed = COALESCE(%s, date_closed)"
+                " WHERE id = ANY(%s)",
+                created,
+                closed,
+                leads.ids,
+            )
+        )
+        leads.invalidate_recordset()
+
+
+class TestForecastArithmetic(ForecastCase):
+    """The forecast of a small pipeline, every figure checked by hand."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        won = cls._lead("Won in April", 1000)
+        cls._lead("Won in March", 4000).action_set_won()
+        won.action_set_won()
+        cls._dates(won, datetime(2026, 2, 1), datetime(2026, 4, 20, 10))
+        cls._dates(
+            cls.env["crm.lead"].search([("name", "=", "Won in March")]),
+            datetime(2026, 1, 1),
+            datetime(2026, 3, 30),
+        )
+        service = cls.env["product.product"].create(
+            {"name": "Consulting day", "type": "service", "list_price": 300}
+        )
+        order = cls.env["sale.order"].create(
+            {"partner_id": cls.customer.id, "user_id": cls.rep_a.id, "team_id": cls.team.id,
+             "company_id": cls.company.id,
+             "order_line": [(0, 0, {"product_id": service.id, "price_unit": 300})]}
+        )  # fmt: skip
+        order.action_confirm()
+        order.date_order = datetime(2026, 5, 2, 9)
+        cls.open_leads = (
+            cls._lead("Commit in June", 2000, probability=40, date_deadline=date(2026, 6, 15),
+                      forecast_category="commit")
+            | cls._lead("Best case in July", 500, probability=10, user_id=cls.rep_b.id,
+                        team_id=False, date_deadline=date(2026, 7, 10),
+                        forecast_category="best_case")
+            | cls._lead("Left out", 800, probability=70, date_deadline=date(2026, 5, 30),
+                        forecast_category="omitted")
+            | cls._lead("Adjusted", 1000, probability=50, date_deadline=date(2026, 6, 1))
+        )  # fmt: skip
+        cls.open_leads[3].write(
+            {"forecast_manager_category": "best_case", "forecast_manager_amount": 600}
+        )
+        cls._dates(cls.open_leads, datetime(2026, 3, 1))
+        cls.env["crm.relational.sales.target"].create(
+            [
+                {"user_id": cls.rep_a.id, "amount": 2600, "company_id": cls.company.id,
+                 "date_from": Q2[0], "date_to": Q2[1]},
+                {"team_id": cls.team.id, "amount": 6000, "company_id": cls.company.id,
+                 "date_from": date(2026, 4, 1), "date_to": date(2026, 9, 30)},
+            ]
+        )  # fmt: skip
+
+    def _line(self, forecast, level, period, owner=None):
+        field = {"salesperson": "user_id", "team": "team_id"}.get(level)
+        return forecast.line_ids.filtered(
+            lambda line: line.level == level
+            and (line.date_from, line.date_to) == period
+            and (not field or line[field] == owner)
+        )
+
+    def test_forecast_by_hand_without_history(self):
+        # Nothing lost yet: no model can be learned, Odoo's probability and date are used.
+        with self.assertRaises(UserError):
+            self.Model._fit(self.company, MOMENT)
+        forecast = self.Forecast._take(self.company, moment=MOMENT)
+        self.assertFalse(forecast.model_id)
+        q2 = self._line(forecast, "company", Q2)
+        self.assertRecordValues(
+            q2,
+            [{"closed": 1300.0, "commit": 2000.0, "best_case": 2600.0,
+              # 40 % of 2000 + 50 % of the manager's 600; the omitted one is left out
+              "weighted": 1100.0, "repeat": 0.0,
+              # Odoo's plain forecast: closed + 40 % of 2000 + 70 % of 800 + 50 % of 1000
+              "odoo_weighted": 3160.0,
+              # outcomes 0, 600, 2000, 2600 with chances .3, .3, .2, .2 over the closed 1300
+              "p10": 1300.0, "p50": 1900.0, "p90": 3900.0,
+              # the team's six-month target, 91 of its 183 days
+              "target": 6000 * 91 / 183}],
+        )  # fmt: skip
+        rep_a = self._line(forecast, "salesperson", Q2, self.rep_a)
+        self.assertRecordValues(
+            rep_a, [{"closed": 1300.0, "target": 2600.0, "attainment": 50.0}]
+        )
+        self.assertAlmostEqual(rep_a.forecast_attainment, 100 * rep_a.p50 / 2600, delta=0.05)
+        q3_b = self._line(forecast, "salesperson", Q3, self.rep_b)
+        self.assertRecordValues(
+            q3_b, [{"closed": 0.0, "best_case": 500.0, "weighted": 50.0, "p10": 0.0, "p50": 0.0}]
+        )
+        self.assertAlmostEqual(self._line(forecast, "team", Q3, self.team).target, 6000 * 92 / 183)
+        # The period is over: what closed is known and the error follows.
+        self.assertEqual(q2.actual, 1300.0)
+        self.assertEqual(q2.error, 600.0)
+        self.assertEqual(q2.odoo_error, 3160.0 - 1300.0)
+
+    def test_repeat_business_from_customers_outside_the_pipeline(self):
+        loyal = self.env["res.partner"].create(
+            {"name": "Loyal Buyer", "is_company": True, "user_id": self.rep_b.id}
+        )
+        self.env["crm.relational.profile"].create(
+            {"partner_id": loyal.id, "company_id": self.company.id,
+             "expected_orders": 12.0, "expected_order_value": 100.0}
+        )  # fmt: skip
+        # Cedar Trading has open opportunities: its own profile must not count twice.
+        self.env["crm.relational.profile"].create(
+            {"partner_id": self.customer.id, "company_id": self.company.id,
+             "expected_orders": 50.0, "expected_order_value": 1000.0}
+        )  # fmt: skip
+        self.company.relational_clv_horizon_months = 12
+        forecast = self.Forecast._take(self.company, moment=MOMENT)
+        # 12 orders a year of 100; 52 days left in the second quarter, all 92 of the third.
+        self.assertAlmostEqual(
+            self._line(forecast, "salesperson", Q2, self.rep_b).repeat, 1200 * 52 / 365.25, 6
+        )
+        self.assertAlmostEqual(self._line(forecast, "company", Q3).repeat, 1200 * 92 / 365.25, 6)
+
+    def test_salesperson_sees_own_and_team_lines_and_snapshots_are_weekly(self):
+        self.Forecast.with_user(self.rep_a).with_company(self.company).action_take_now()
+        forecast = self.Forecast.search([("company_id", "=", self.company.id)], limit=1)
+        self.assertEqual(forecast.kind, "manual")
+        seen = self.env["crm.relational.forecast.line"].with_user(self.rep_a).search(
+            [("forecast_id", "=", forecast.id)]
+        )
+        self.assertTrue(seen)
+        self.assertEqual(set(seen.mapped("level")), {"salesperson", "team"})
+        self.assertEqual(seen.user_id | seen.team_id.member_ids, self.rep_a)
+        self.Forecast._cron_weekly_snapshot()
+        self.assertEqual(
+            self.Forecast.search([("company_id", "=", self.company.id)], limit=1).kind, "weekly"
+        )
+
+
+class TestWinProbability(ForecastCase):
+    """Win probabilities learned from a generated history: calibrated, slippage-corrected,
+    replayed by the backtest."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        rng = random.Random(11)
+        won, lost, cls.history = [], [], []
+        for n in range(400):
+            rank = rng.randrange(3)
+            amount = rng.choice((500, 1000, 5000))
+            created = datetime(2025, 11, 1) + timedelta(days=rng.randrange(330))
+            closed = created + timedelta(days=rng.randrange(10, 60))
+            deadline = (created + timedelta(days=20)).date()
+            outcome = rng.random() < 0.15 + 0.3 * rank
+            lead = cls._lead(f"History {n}", amount, stage_id=cls.stages[rank].id,
+                             date_deadline=deadline)  # fmt: skip
+            (won if outcome else lost).append(lead)
+            cls.history.append((lead, created, min(closed, datetime(2026, 11, 20))))
+        cls.won = cls.env["crm.lead"].concat(*won)
+        cls.won.action_set_won()
+        cls.env["crm.lead"].concat(*lost).action_set_lost()
+        for lead, created, closed in cls.history:
+            cls._dates(lead, created, closed)
+
+    def test_calibration_is_measured_on_the_latest_closed(self):
+        model = self.Model._fit(self.company)
+        self.assertEqual(model.lead_count, 400)
+        self.assertTrue(model.holdout_count)
+        self.assertLess(model.brier, 0.25)
+        self.assertLess(model.brier, model.brier_baseline + 0.02)
+        self.assertAlmostEqual(model.won_rate, 100 * len(self.won) / 400, places=6)
+        for _low, _high, count, predicted, observed in model.calibration:
+            if count >= 40:
+                self.assertAlmostEqual(predicted, observed, delta=0.15)
+        self.assertIn("o_crm_relational_reliability", model.calibration_html)
+        # Won deals closed on average 15 days after their 20-day deadline: the open ones slip.
+        slip = model.parameters["slip_days"][str(self.stages[0].id)]
+        self.assertGreater(slip, 0)
+
+        early, late = (
+            self._lead("Early stage", 1000, stage_id=self.stages[0].id,
+                       date_deadline=date(2026, 12, 1))
+            | self._lead("Late stage", 1000, stage_id=self.stages[2].id)
+        )  # fmt: skip
+        model._score_open()
+        self.assertGreater(late.relational_win_probability, early.relational_win_probability)
+        self.assertEqual(
+            early.relational_close_date, date(2026, 12, 1) + timedelta(days=round(slip))
+        )
+        self.assertAlmostEqual(
+            early.relational_weighted_revenue, 10 * early.relational_win_probability
+        )
+
+    def test_backtest_compares_both_forecasts_with_what_closed(self):
+        rows = self.Forecast._backtest(self.company, periods=3, today=date(2026, 9, 15))
+        self.assertEqual([row["start"] for row in rows], [date(2026, m, 1) for m in (6, 7, 8)])
+        for row in rows:
+            start = datetime.combine(row["start"], datetime.min.time())
+            finish = datetime.combine(row["end"] + timedelta(days=1), datetime.min.time())
+            opened = [
+                lead for lead, created, closed in self.history
+                if created <= start < closed
+            ]  # fmt: skip
+            self.assertEqual(row["open"], len(opened))
+            self.assertAlmostEqual(
+                row["actual"],
+                sum(lead.expected_revenue for lead in opened
+                    if lead in self.won and start <= lead.date_closed < finish),
+            )  # fmt: skip
+            self.assertGreaterEqual(row["forecast"], 0)
+            self.assertGreaterEqual(row["odoo"], 0)
