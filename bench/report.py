@@ -31,6 +31,16 @@ ROWS = {
         ("Stock lookup across all warehouses, p95", "lookup_p95_ms", "ms",
          "qty_available, free_qty, virtual_available per warehouse, p95", "native_p95_ms", "ms"),
     ],
+    "forecast": [
+        ("Forecast of all open opportunities (score, P10/P50/P90 per owner)",
+         "forecast_total_s", "s",
+         "Odoo's Forecast report (prorated revenue by salesperson and month)",
+         "native_forecast_report_s", "s"),
+        ("Backtest: mean absolute error per month", "backtest_mae", "",
+         "Odoo's probability-weighted pipeline", "backtest_mae_odoo", ""),
+        ("Calibration: Brier score on the newest closed", "brier", "",
+         "Odoo's stage odds", "brier_odoo_stage_odds", ""),
+    ],
 }  # fmt: skip
 
 
@@ -47,6 +57,7 @@ def main():
         "profile_recompute": latest("profile"),
         "timeline": latest("timeline"),
         "stock_lookup": latest("lookup"),
+        "forecast": latest("forecast"),
     }
     out = [
         "# Benchmarks",

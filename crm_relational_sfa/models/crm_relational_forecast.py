@@ -152,7 +152,9 @@ class CrmRelationalForecast(models.Model):
                 if start <= close <= end
             ]
             odoo = [
-                lead for lead in pipeline if lead.date_deadline and start <= lead.date_deadline <= end
+                lead
+                for lead in pipeline
+                if lead.date_deadline and start <= lead.date_deadline <= end
             ]
             for level, _label in LEVELS:
                 lines += self._level_lines(
@@ -196,9 +198,8 @@ class CrmRelationalForecast(models.Model):
             figures["repeat"] += orders * value
             figures["repeat_orders"] += orders
         targets = self._targets(company, level, start, end)
-        for key in targets:
-            sums[key]  # noqa: B018 - an owner with a target gets a line even without figures
-        keys = list(sums)
+        # An owner with a target gets a line even without figures.
+        keys = list(dict.fromkeys([*sums, *targets]))
         index = {key: n for n, key in enumerate(keys)}
         rate = np.array([sums[key]["repeat_orders"] for key in keys])
         value = np.array(
@@ -267,7 +268,7 @@ class CrmRelationalForecast(models.Model):
     @api.model
     def _cron_weekly_snapshot(self):
         """Keep this week's forecast of every company, for managers to see how it moves."""
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].search([("active", "=", True)]):
             self.with_company(company)._take(company, kind="weekly")
         self.env["crm.relational.forecast.model"].flush_model()
 

@@ -48,9 +48,9 @@ class CrmRelationalForecastLine(models.Model):
         help="Orders expected within from customers with no open opportunity (lifetime value "
         "model of Relationships).",
     )
-    p10 = fields.Monetary(string="P10", help="Nine chances in ten to close at least this.")
+    p10 = fields.Monetary(help="Nine chances in ten to close at least this.")
     p50 = fields.Monetary(string="Forecast (P50)", help="As likely to close more as less.")
-    p90 = fields.Monetary(string="P90", help="One chance in ten to close more than this.")
+    p90 = fields.Monetary(help="One chance in ten to close more than this.")
     target = fields.Monetary(help="The targets of the period, prorated by the days in common.")
     attainment = fields.Float(
         string="Attainment (%)",
@@ -93,7 +93,7 @@ class CrmRelationalForecastLine(models.Model):
         done = self.filtered(lambda line: line.date_to < today)
         (self - done).update({"actual": 0.0, "error": 0.0, "odoo_error": 0.0})
         # One query per company and period, whatever the number of lines.
-        periods = defaultdict(lambda: self.browse())
+        periods = defaultdict(self.browse)
         for line in done:
             periods[line.company_id, line.date_from, line.date_to] |= line
         Forecast = self.env["crm.relational.forecast"]

@@ -30,8 +30,9 @@ class CrmRelationalForecastModel(models.Model):
     age and customer, how likely is it to be won?". Features: stage, team, salesperson, amount,
     days taken to reach the stage, the customer's value tier and health (crm_relational), and
     Odoo's predictive-scoring statistic for the stage (won / (won + lost) of the opportunities
-    that went through it, smoothed as Odoo does). The most recently closed fifth is held out to
-    measure calibration before the final fit on everything.
+    that went through it, smoothed as Odoo does). The most recently closed fifth is held out:
+    its older half recalibrates the probabilities (Platt), its newer half measures calibration,
+    before the final fit on everything.
     """
 
     _name = "crm.relational.forecast.model"
@@ -53,8 +54,9 @@ class CrmRelationalForecastModel(models.Model):
     holdout_count = fields.Integer(
         string="Held-out Examples",
         readonly=True,
-        help="Examples of the most recently closed opportunities, kept out of the fit that "
-        "measures calibration (0: measured on the training examples, too few to hold out).",
+        help="Examples of the most recently closed tenth of the opportunities, on which "
+        "calibration is measured; the tenth before recalibrates the model (0: too few to hold "
+        "out, measured on the training examples).",
     )
     won_rate = fields.Float(string="Won Share (%)", readonly=True, digits=(16, 1))
     brier = fields.Float(
@@ -84,9 +86,11 @@ class CrmRelationalForecastModel(models.Model):
 
     @api.depends("calibration", "parameters")
     def _compute_calibration_html(self):
-        stages = self.env["crm.stage"].browse(
-            {int(s) for m in self for s in (m.parameters or {}).get("slip_days", {})}
-        ).exists()
+        stages = (
+            self.env["crm.stage"]
+            .browse({int(s) for m in self for s in (m.parameters or {}).get("slip_days", {})})
+            .exists()
+        )
         names = {str(stage.id): stage.name for stage in stages}
         for model in self:
             rows = Markup("").join(
@@ -112,9 +116,7 @@ class CrmRelationalForecastModel(models.Model):
                 Markup(
                     "<tr><td>{}</td><td class='text-end'>{:+.0f}</td>"
                     "<td class='text-end'>{:.0f}</td></tr>"
-                ).format(
-                    escape(names.get(stage, stage)), slip, params["remaining_days"][stage]
-                )
+                ).format(escape(names.get(stage, stage)), slip, params["remaining_days"][stage])
                 for stage, slip in params.get("slip_days", {}).items()
             )
             model.slippage_html = Markup(
@@ -236,7 +238,9 @@ class CrmRelationalForecastModel(models.Model):
         counts = defaultdict(lambda: [0, 0])
         for stage, won in examples:
             counts[stage][0 if won else 1] += 1
-        return {str(stage): (won + 0.1) / (won + lost + 0.2) for stage, (won, lost) in counts.items()}
+        return {
+            str(stage): (won + 0.1) / (won + lost + 0.2) for stage, (won, lost) in counts.items()
+        }
 
     @staticmethod
     def _vocabulary(examples):
@@ -317,7 +321,9 @@ class CrmRelationalForecastModel(models.Model):
         X, _mean, _scale = forecast.standardize(
             X, np.array(params["mean"]), np.array(params["scale"])
         )
-        return forecast.predict(X, np.array(params["weights"]))
+        return forecast.apply_platt(
+            forecast.predict(X, np.array(params["weights"])), params.get("platt", (1.0, 0.0))
+        )
 
     @staticmethod
     def _slippage(leads, visits):
@@ -371,33 +377,43 @@ class CrmRelationalForecastModel(models.Model):
             )
         visits = self._visits(leads, ranks, self._stage_history(leads))
         examples, outcomes, _closed = self._examples(leads, visits)
+        # The oldest closed learn, the next tenth recalibrates, the newest tenth measures.
         held = int(len(leads) * HOLDOUT_SHARE) if len(leads) >= HOLDOUT_MIN else 0
-        train, test = leads[: len(leads) - held], leads[len(leads) - held :]
-        calibration_params = None
+        train = leads[: len(leads) - held]
+        recent, test = (
+            leads[len(leads) - held : len(leads) - held // 2],
+            leads[len(leads) - held // 2 :],
+        )
+        platt = (1.0, 0.0)
         if held and len({lead.won_status for lead in train}) == 2:
             train_x, train_y, _c = self._examples(train, visits)
+            recent_x, recent_y, _c = self._examples(recent, visits)
             test_x, test_y, _c = self._examples(test, visits)
-            calibration_params = self._fit_examples(train_x, train_y)
+            measured = self._fit_examples(train_x, train_y)
+            platt = forecast.fit_platt(self._predict(measured, recent_x), recent_y)
+            measured["platt"] = platt
         else:
             held, test_x, test_y = 0, examples, outcomes
+            measured = None
         params = self._fit_examples(examples, outcomes)
-        measured = calibration_params or params
+        params["platt"] = platt
+        measured = measured or params
         predicted = self._predict(measured, test_x)
         baseline = np.array([measured["odds"].get(str(e["stage"]), 0.5) for e in test_x])
         params.update(self._slippage(leads, visits))
         return {
-                "company_id": company.id,
-                "date": fields.Datetime.now(),
-                "closed_before": moment,
-                "lead_count": len(leads),
-                "example_count": len(examples),
-                "holdout_count": len(test_x) if held else 0,
-                "won_rate": 100.0 * sum(lead.won_status == "won" for lead in leads) / len(leads),
-                "brier": forecast.brier(predicted, test_y),
-                "brier_baseline": forecast.brier(baseline, test_y),
-                "parameters": params,
-                "calibration": forecast.reliability(predicted, test_y),
-            }
+            "company_id": company.id,
+            "date": fields.Datetime.now(),
+            "closed_before": moment,
+            "lead_count": len(leads),
+            "example_count": len(examples),
+            "holdout_count": len(test_x) if held else 0,
+            "won_rate": 100.0 * sum(lead.won_status == "won" for lead in leads) / len(leads),
+            "brier": forecast.brier(predicted, test_y),
+            "brier_baseline": forecast.brier(baseline, test_y),
+            "parameters": params,
+            "calibration": forecast.reliability(predicted, test_y),
+        }
 
     def _score(self, leads, moment, ranks=None, history=None):
         """Win probability (0-1) and corrected closing date of open ``leads`` at ``moment``."""
@@ -429,9 +445,7 @@ class CrmRelationalForecastModel(models.Model):
         self.ensure_one()
         now = fields.Datetime.now()
         leads = [
-            lead
-            for lead in self._open_leads(self.company_id, now)
-            if lead.won_status == "pending"
+            lead for lead in self._open_leads(self.company_id, now) if lead.won_status == "pending"
         ]
         probabilities, closes = self._score(leads, now)
         self.env.cr.execute(
@@ -458,7 +472,7 @@ class CrmRelationalForecastModel(models.Model):
     @api.model
     def _cron_fit(self):
         """Refit every company's model on its closed opportunities and rescore the open ones."""
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].search([("active", "=", True)]):
             try:
                 with self.env.cr.savepoint():
                     self._fit(company)._score_open()
@@ -485,7 +499,8 @@ class CrmRelationalForecastModel(models.Model):
 class _Lead:
     """One opportunity's facts, as read by ``_lead_rows``."""
 
-    __slots__ = (
+    # In the order of the columns of ``_lead_rows``.
+    __slots__ = (  # noqa: RUF023
         "id", "stage_id", "team_id", "user_id", "expected_revenue", "create_date",
         "date_closed", "date_deadline", "won_status", "date_last_stage_update", "value_tier",
         "health_score", "probability", "category", "forecast_amount", "customer_id",

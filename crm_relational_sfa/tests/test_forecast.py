@@ -110,9 +110,11 @@ class TestForecastArithmetic(ForecastCase):
     def _line(self, forecast, level, period, owner=None):
         field = {"salesperson": "user_id", "team": "team_id"}.get(level)
         return forecast.line_ids.filtered(
-            lambda line: line.level == level
-            and (line.date_from, line.date_to) == period
-            and (not field or line[field] == owner)
+            lambda line: (
+                line.level == level
+                and (line.date_from, line.date_to) == period
+                and (not field or line[field] == owner)
+            )
         )
 
     def test_forecast_by_hand_without_history(self):
@@ -135,9 +137,7 @@ class TestForecastArithmetic(ForecastCase):
               "target": 6000 * 91 / 183}],
         )  # fmt: skip
         rep_a = self._line(forecast, "salesperson", Q2, self.rep_a)
-        self.assertRecordValues(
-            rep_a, [{"closed": 1300.0, "target": 2600.0, "attainment": 50.0}]
-        )
+        self.assertRecordValues(rep_a, [{"closed": 1300.0, "target": 2600.0, "attainment": 50.0}])
         self.assertAlmostEqual(rep_a.forecast_attainment, 100 * rep_a.p50 / 2600, delta=0.05)
         q3_b = self._line(forecast, "salesperson", Q3, self.rep_b)
         self.assertRecordValues(
@@ -174,8 +174,10 @@ class TestForecastArithmetic(ForecastCase):
         self.Forecast.with_user(self.rep_a).with_company(self.company).action_take_now()
         forecast = self.Forecast.search([("company_id", "=", self.company.id)], limit=1)
         self.assertEqual(forecast.kind, "manual")
-        seen = self.env["crm.relational.forecast.line"].with_user(self.rep_a).search(
-            [("forecast_id", "=", forecast.id)]
+        seen = (
+            self.env["crm.relational.forecast.line"]
+            .with_user(self.rep_a)
+            .search([("forecast_id", "=", forecast.id)])
         )
         self.assertTrue(seen)
         self.assertEqual(set(seen.mapped("level")), {"salesperson", "team"})
