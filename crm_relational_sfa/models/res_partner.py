@@ -1,9 +1,12 @@
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
 
 RECENT = 5
+# Timeline kinds the call sheet lists as documents of their own.
+DOCUMENT_KINDS = ["sale_order", "invoice", "refund", "payment", "delivery", "opportunity"]
 
 
 class ResPartner(models.Model):
@@ -63,6 +66,12 @@ class ResPartner(models.Model):
         "res_partner_relational_recent_order_rel",
         string="Recent Orders",
         compute="_compute_relational_call_sheet",
+    )
+    relational_recent_interaction_ids = fields.Many2many(
+        "crm.relational.timeline",
+        string="Recent Conversations",
+        compute="_compute_relational_call_sheet",
+        help="The latest e-mails, calls, meetings and tickets of the customer.",
     )
     relational_recent_picking_ids = fields.Many2many(
         "stock.picking", string="Recent Deliveries", compute="_compute_relational_call_sheet"
@@ -142,6 +151,7 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_relational_call_sheet(self):
+        self._compute_relational_recent_interactions()
         customers = self.commercial_partner_id
         family = [("partner_id", "child_of", customers.ids)]
         leads = self.env["crm.lead"].search(
@@ -172,6 +182,24 @@ class ResPartner(models.Model):
                 lambda order: order.state == "sale"
             )[:RECENT]
             partner.relational_recent_picking_ids = of(pickings, customer)[:RECENT]
+
+    def _compute_relational_recent_interactions(self):
+        """The latest conversations of the year: e-mails, calls, meetings and, with the service
+        addon, tickets (every timeline kind but the documents the call sheet lists itself)."""
+        customers = self.commercial_partner_id
+        interactions = self.env["crm.relational.timeline"].search(
+            [
+                ("partner_id", "in", customers.ids),
+                ("kind", "not in", DOCUMENT_KINDS),
+                ("date", ">=", fields.Datetime.now() - timedelta(days=365)),
+            ],
+            order="date desc, id desc",
+        )
+        for partner in self:
+            customer = partner.commercial_partner_id
+            partner.relational_recent_interaction_ids = interactions.filtered(
+                lambda row, customer=customer: row.partner_id == customer
+            )[:RECENT]
 
     def action_relational_call_sheet(self):
         """The customer's one-page call sheet."""

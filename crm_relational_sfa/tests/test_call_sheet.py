@@ -81,3 +81,15 @@ class TestCallSheet(StockCase):
         self.assertEqual(sheet.relational_quotation_ids, self.quotation)
         self.assertEqual(sheet.relational_recent_order_ids, self.order)
         self.assertEqual(sheet.relational_recent_picking_ids, self.order.picking_ids)
+        self.assertFalse(sheet.relational_recent_interaction_ids)
+        # The customer writes about the deal: the conversation shows, the documents do not.
+        self.deal.message_post(
+            body="Can you deliver 40 more lamps?", message_type="email",
+            author_id=self.contact.id, subtype_xmlid="mail.mt_comment",
+        )  # fmt: skip
+        self.env.flush_all()
+        sheet.invalidate_recordset(["relational_recent_interaction_ids"])
+        self.assertEqual(
+            sheet.relational_recent_interaction_ids.mapped(lambda row: (row.kind, row.direction)),
+            [("email", "inbound")],
+        )
