@@ -3,9 +3,23 @@ from odoo.tools import SQL
 
 
 class CrmRelationalProfile(models.Model):
-    """Tickets in the relational profile: a conversation the customer starts, and news."""
+    """Tickets in the relational profile: a conversation the customer starts, news, and
+    signals: solved and well rated (positive); missed service levels, reopenings, complaints
+    and poor ratings (negative)."""
 
     _inherit = "crm.relational.profile"
+
+    @api.model
+    def _valence_rules(self):
+        return [
+            *super()._valence_rules(),
+            ("ticket", "solved", 1),
+            ("rating", "satisfied", 1),
+            ("ticket", "sla_breached", -1),
+            ("ticket", "reopened", -1),
+            ("ticket", "complaint", -1),
+            ("rating", "unsatisfied", -1),
+        ]
 
     @api.model
     def _conversation_kinds(self):

@@ -33,11 +33,20 @@ class CrmRelationalSkill(models.Model):
         "helpdesk.ticket.channel",
         help="Tickets arriving through this channel require this skill.",
     )
+    min_level = fields.Integer(
+        string="Minimum Level",
+        default=1,
+        help="Level (1-5) an agent needs in this skill to be routed a ticket requiring it.",
+    )
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         "res.company",
         default=lambda self: self.env.company,
         help="Leave empty to share the skill with every company.",
+    )
+
+    _check_min_level = models.Constraint(
+        "CHECK(min_level BETWEEN 1 AND 5)", "A skill's minimum level is between 1 and 5."
     )
 
     @api.constrains("skill_type", "lang", "product_category_id", "channel_id")

@@ -1,8 +1,310 @@
-from odoo import fields, models
+from datetime import UTC, timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
 
 
 class HelpdeskTicket(models.Model):
+    """Tickets tied to the back office (order, delivery, invoice, product, serial), routed by
+    skills, measured against service levels and fed back into the customer's profile."""
+
     _inherit = "helpdesk.ticket"
 
     # Indexed: the customer timeline finds a customer's tickets by partner.
     partner_id = fields.Many2one(index=True)
+    sale_order_id = fields.Many2one(
+        "sale.order",
+        index="btree_not_null",
+        domain="[('partner_id', 'child_of', commercial_partner_id), ('state', '=', 'sale')]",
+    )
+    picking_id = fields.Many2one(
+        "stock.picking",
+        string="Delivery",
+        index="btree_not_null",
+        domain="[('partner_id', 'child_of', commercial_partner_id),"
+        " ('picking_type_code', '=', 'outgoing')]",
+    )
+    invoice_id = fields.Many2one(
+        "account.move",
+        index="btree_not_null",
+        domain="[('partner_id', 'child_of', commercial_partner_id),"
+        " ('move_type', 'in', ('out_invoice', 'out_refund')), ('state', '=', 'posted')]",
+    )
+    lot_id = fields.Many2one(
+        "stock.lot",
+        string="Lot/Serial Number",
+        index="btree_not_null",
+        domain="[('product_id', '=?', product_id)]",
+    )
+    relational_value_tier = fields.Selection(
+        string="Customer Tier", related="commercial_partner_id.relational_value_tier"
+    )
+    relational_required_skill_ids = fields.Many2many(
+        "crm.relational.skill",
+        string="Required Skills",
+        compute="_compute_relational_required_skill_ids",
+        help="From the category, the product's category, the customer's language and the channel.",
+    )
+    relational_routing_note = fields.Text(
+        string="Routing", readonly=True, copy=False, help="Why the ticket went to whom."
+    )
+    relational_first_response_date = fields.Datetime(
+        string="First Reply", readonly=True, copy=False, help="When an agent first wrote."
+    )
+    relational_reopen_count = fields.Integer(
+        string="Reopened", readonly=True, copy=False, help="Times the ticket was reopened."
+    )
+    relational_lead_id = fields.Many2one(
+        "crm.lead", string="Opportunity", readonly=True, copy=False, index="btree_not_null"
+    )
+
+    # ------------------------------------------------------------------ back office
+
+    @api.onchange("sale_order_id")
+    def _onchange_relational_sale_order(self):
+        order = self.sale_order_id
+        if order:
+            self.partner_id = self.partner_id or order.partner_id
+            deliveries = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+            if len(deliveries) == 1:
+                self.picking_id = deliveries
+            invoices = order.invoice_ids.filtered(lambda m: m.state == "posted")
+            if len(invoices) == 1:
+                self.invoice_id = invoices
+
+    @api.onchange("lot_id")
+    def _onchange_relational_lot(self):
+        if self.lot_id:
+            self.product_id = self.lot_id.product_id
+
+    def action_relational_return(self):
+        """Start a return of the ticket's delivery (Odoo's return wizard)."""
+        self.ensure_one()
+        if not self.picking_id or self.picking_id.state != "done":
+            raise UserError(self.env._("Only a done delivery can be returned."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Return of %(delivery)s", delivery=self.picking_id.name),
+            "res_model": "stock.return.picking",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_id": self.picking_id.id, "active_ids": self.picking_id.ids,
+                        "active_model": "stock.picking"},
+        }  # fmt: skip
+
+    def action_relational_opportunity(self):
+        """Turn the ticket into an opportunity for the customer's salesperson, with the
+        ticket's context in its description."""
+        self.ensure_one()
+        if self.relational_lead_id:
+            lead = self.relational_lead_id
+        else:
+            customer = self.commercial_partner_id
+            lead = self.env["crm.lead"].create(
+                {
+                    "name": self.env._("From ticket %(number)s: %(name)s",
+                                       number=self.number, name=self.name),
+                    "type": "opportunity",
+                    "partner_id": self.partner_id.id,
+                    "user_id": customer.user_id.id or self.env.user.id,
+                    "company_id": self.company_id.id,
+                    "description": Markup("<p>%s</p>%s") % (
+                        self.env._("Raised by %(agent)s on ticket %(number)s.",
+                                   agent=self.env.user.name, number=self.number),
+                        self.description or "",
+                    ),
+                }
+            )  # fmt: skip
+            self.relational_lead_id = lead
+            self.message_post(
+                body=Markup("%s %s") % (self.env._("Opportunity created:"), lead._get_html_link()),
+                subtype_xmlid="mail.mt_note",
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.lead",
+            "res_id": lead.id,
+            "view_mode": "form",
+        }
+
+    @api.model
+    def _relational_tickets_action(self, domain, context):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "helpdesk_mgmt.helpdesk_ticket_action"
+        )
+        action.update({"domain": domain, "context": context})
+        return action
+
+    # ------------------------------------------------------------------ service levels
+
+    def _get_sla_ticket_domain(self):
+        domain = super()._get_sla_ticket_domain()
+        return (
+            domain
+            & Domain("relational_priority", "in", [False, self.priority])
+            & Domain("relational_value_tier", "in", [False, self.relational_value_tier or False])
+        )
+
+    def _message_post_after_hook(self, message, msg_vals):
+        result = super()._message_post_after_hook(message, msg_vals)
+        author = message.author_id
+        is_reply = (
+            message.message_type in ("comment", "email_outgoing")
+            and not message.subtype_id.internal
+            and author
+            and any(not user.share for user in author.user_ids)
+            and author != self.partner_id
+        )
+        if is_reply and not self.relational_first_response_date:
+            # Judged before the reply is recorded, on the levels' state until now.
+            self.ticket_sla_ids._relational_replied(message.date)
+            # sudo: the first reply is a fact of the ticket, whoever may write on it
+            self.sudo().relational_first_response_date = message.date
+        return result
+
+    def write(self, vals):
+        reopening = self.browse()
+        if "stage_id" in vals:
+            stage = self.env["helpdesk.ticket.stage"].browse(vals["stage_id"])
+            if not stage.closed:
+                reopening = self.filtered("closed")
+        result = super().write(vals)
+        for ticket in reopening:
+            ticket.relational_reopen_count += 1
+        return result
+
+    # ------------------------------------------------------------------ routing
+
+    @api.depends("category_id", "product_id", "partner_id.lang", "channel_id", "company_id")
+    def _compute_relational_required_skill_ids(self):
+        skills = self.env["crm.relational.skill"].search([("active", "=", True)])
+        for ticket in self:
+            ticket.relational_required_skill_ids = ticket.category_id.relational_skill_ids | (
+                skills.filtered(ticket._relational_requires)
+            )
+
+    def _relational_requires(self, skill):
+        """Whether the ticket's language, channel or product calls for ``skill``."""
+        if skill.company_id and skill.company_id != self.company_id:
+            return False
+        if skill.skill_type == "language":
+            return bool(self.partner_id.lang) and skill.lang == self.partner_id.lang
+        if skill.skill_type == "channel":
+            return bool(self.channel_id) and skill.channel_id == self.channel_id
+        category = self.product_id.categ_id
+        return bool(category) and category.parent_path.startswith(
+            skill.product_category_id.parent_path
+        )
+
+    @api.model
+    def _relational_open_loads(self, user_ids):
+        """{user id: open tickets assigned}, read afresh from the database."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT t.user_id, COUNT(*)
+              FROM helpdesk_ticket t
+              JOIN helpdesk_ticket_stage s ON s.id = t.stage_id
+             WHERE t.user_id = ANY(%s) AND t.active AND NOT COALESCE(s.closed, FALSE)
+             GROUP BY t.user_id
+                """,
+                list(user_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _relational_route(self):
+        """Give each unassigned ticket of a routing team to the least-loaded agent of the team
+        who has its required skills, has room and is working now; round-robin between equals;
+        else leave it in the team queue. The chosen agents' rows are locked and stamped, so
+        two transactions routing at once never fill an agent beyond capacity (the second one
+        waits, then fails to serialize and is retried by Odoo on fresh data)."""
+        for ticket in self.filtered(
+            lambda t: t.team_id.relational_routing and not t.user_id and not t.closed
+        ):
+            ticket._relational_route_one()
+
+    def _relational_route_one(self):
+        self.ensure_one()
+        Agent = self.env["crm.relational.agent"]
+        # sudo: routing reads every agent of the team, whatever the creator of the ticket sees
+        agents = Agent.sudo().search(
+            [("user_id", "in", self.team_id.user_ids.ids),
+             ("company_id", "=", self.company_id.id)]
+        )  # fmt: skip
+        required = self.relational_required_skill_ids
+        qualified = agents.filtered(
+            lambda agent: all(
+                agent._level_of().get(skill.id, 0) >= skill.min_level for skill in required
+            )
+        )
+        working = qualified.filtered(lambda agent: self._relational_is_working(agent.user_id))
+        if working:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM crm_relational_agent WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                    working.ids,
+                )
+            )
+        loads = self._relational_open_loads(working.user_id.ids)
+        free = working.filtered(lambda agent: loads.get(agent.user_id.id, 0) < agent.capacity)
+        names = ", ".join(required.mapped("name")) or self.env._("none")
+        if not free:
+            self.relational_routing_note = self.env._(
+                "Left in the %(team)s queue: no agent with the skills (%(skills)s) is working "
+                "now with room (%(qualified)s qualified, %(working)s working).",
+                team=self.team_id.name, skills=names,
+                qualified=len(qualified), working=len(working),
+            )  # fmt: skip
+            return
+        epoch = fields.Datetime.from_string("1970-01-01")
+        chosen = min(
+            free,
+            key=lambda agent: (loads.get(agent.user_id.id, 0),
+                               agent.last_assigned_at or epoch, agent.id),
+        )  # fmt: skip
+        now = fields.Datetime.now()
+        chosen.last_assigned_at = now
+        self.write(
+            {
+                "user_id": chosen.user_id.id,
+                "relational_routing_note": self.env._(
+                    "Routed to %(agent)s: has the skills (%(skills)s), is working now and "
+                    "carried %(load)s of %(capacity)s tickets, the fewest of the %(count)s "
+                    "agents able to take it.",
+                    agent=chosen.user_id.name, skills=names, load=loads.get(chosen.user_id.id, 0),
+                    capacity=chosen.capacity, count=len(free),
+                ),
+            }
+        )  # fmt: skip
+
+    def _relational_is_working(self, user, moment=None):
+        """Whether ``user`` works now: their own working hours and time off if any, else the
+        team's (public holidays included)."""
+        moment = moment or fields.Datetime.now()
+        resource = user.resource_ids[:1]
+        calendar = resource.calendar_id or self.team_id.resource_calendar_id
+        if not calendar:
+            return True
+        start = moment.replace(tzinfo=UTC)
+        intervals = calendar._work_intervals_batch(
+            start, start + timedelta(minutes=1), resources=resource
+        )
+        return bool(list(intervals[resource.id]))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        routing = set(
+            self.env["helpdesk.ticket.team"].search([("relational_routing", "=", True)]).ids
+        )
+        for vals in vals_list:
+            if vals.get("team_id") in routing and "user_id" not in vals:
+                vals["user_id"] = False  # routing decides, not helpdesk_mgmt's auto-assignment
+        tickets = super().create(vals_list)
+        tickets._relational_route()
+        return tickets

@@ -7,13 +7,51 @@ class CrmRelationalTimeline(models.Model):
 
     _inherit = "crm.relational.timeline"
 
-    kind = fields.Selection(selection_add=[("ticket", "Ticket")])
+    kind = fields.Selection(selection_add=[("ticket", "Ticket"), ("rating", "Rating")])
     channel = fields.Selection(selection_add=[("service", "Service")])
-    outcome = fields.Selection(selection_add=[("solved", "Solved")])
+    outcome = fields.Selection(
+        selection_add=[
+            ("solved", "Solved"),
+            ("sla_breached", "Service Level Missed"),
+            ("reopened", "Reopened"),
+            ("complaint", "Complaint"),
+            ("satisfied", "Satisfied"),
+            ("unsatisfied", "Unsatisfied"),
+        ]
+    )
 
     @api.model
     def _timeline_sources(self):
-        return [*super()._timeline_sources(), self._timeline_tickets()]
+        return [*super()._timeline_sources(), self._timeline_tickets(), self._timeline_ratings()]
+
+    @api.model
+    def _timeline_ratings(self):
+        # A satisfaction rating the customer gave on a ticket: 4-5 satisfied, 1-2 unsatisfied.
+        return SQL(
+            """%s
+                 FROM rating_rating r
+                 JOIN helpdesk_ticket t ON t.id = r.res_id
+                 JOIN res_partner p ON p.id = t.partner_id
+                WHERE r.res_model = 'helpdesk.ticket' AND r.consumed AND r.rating > 0""",
+            self._timeline_select(
+                10,
+                row_id=SQL("r.id"),
+                date=SQL("COALESCE(r.write_date, r.create_date)"),
+                partner_id=SQL("p.commercial_partner_id"),
+                company_id=SQL("t.company_id"),
+                user_id=SQL("t.user_id"),
+                kind=SQL("'rating'"),
+                channel=SQL("'service'"),
+                direction=SQL("'inbound'"),
+                outcome=SQL(
+                    """CASE WHEN r.rating >= 4 THEN 'satisfied'
+                            WHEN r.rating <= 2 THEN 'unsatisfied' END"""
+                ),
+                name=SQL("t.number"),
+                res_model=SQL("'helpdesk.ticket'"),
+                res_id=SQL("t.id"),
+            ),
+        )
 
     @api.model
     def _timeline_message_documents(self):
@@ -29,6 +67,7 @@ class CrmRelationalTimeline(models.Model):
             """%s
                  FROM helpdesk_ticket t
                  JOIN res_partner p ON p.id = t.partner_id
+                 LEFT JOIN helpdesk_ticket_category category ON category.id = t.category_id
                  LEFT JOIN ir_model_data channel_xmlid
                         ON channel_xmlid.model = 'helpdesk.ticket.channel'
                        AND channel_xmlid.module = 'helpdesk_mgmt'
@@ -48,7 +87,18 @@ class CrmRelationalTimeline(models.Model):
                             ELSE 'service' END"""
                 ),
                 direction=SQL("'inbound'"),
-                outcome=SQL("CASE WHEN t.closed_date IS NULL THEN 'open' ELSE 'solved' END"),
+                # The worst that happened to the ticket: a missed service level, a reopening,
+                # a complaint; else solved or open.
+                outcome=SQL(
+                    """CASE WHEN EXISTS (SELECT 1 FROM helpdesk_ticket_sla s
+                                          WHERE s.ticket_id = t.id AND (s.state = 'expired'
+                                             OR (s.state = 'in_progress' AND s.deadline < now())))
+                                 THEN 'sla_breached'
+                            WHEN t.relational_reopen_count > 0 THEN 'reopened'
+                            WHEN category.relational_complaint THEN 'complaint'
+                            WHEN t.closed_date IS NULL THEN 'open'
+                            ELSE 'solved' END"""
+                ),
                 name=SQL("concat_ws(' ', t.number, t.name)"),
                 res_model=SQL("'helpdesk.ticket'"),
                 res_id=SQL("t.id"),

@@ -1,0 +1,53 @@
+from odoo import api, fields, models
+
+
+class CrmRelationalAgent(models.Model):
+    """A service agent as routing sees them: skills with levels, and how many open tickets
+    they can carry at once."""
+
+    _name = "crm.relational.agent"
+    _description = "Service Agent"
+    _order = "user_id, id"
+    _rec_name = "user_id"
+
+    user_id = fields.Many2one(
+        "res.users",
+        string="Agent",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        domain=[("share", "=", False)],
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    active = fields.Boolean(default=True)
+    capacity = fields.Integer(
+        default=10, help="Open tickets the agent can carry; routing gives them no more."
+    )
+    skill_ids = fields.One2many("crm.relational.agent.skill", "agent_id", string="Skills")
+    last_assigned_at = fields.Datetime(
+        string="Last Routed To",
+        readonly=True,
+        help="When routing last gave the agent a ticket: between agents equally loaded, the one "
+        "who waited longest gets the next (round-robin).",
+    )
+    open_ticket_count = fields.Integer(string="Open Tickets", compute="_compute_open_ticket_count")
+
+    _unique_user = models.Constraint(
+        "UNIQUE(user_id, company_id)", "A user is one agent per company."
+    )
+    _check_capacity = models.Constraint(
+        "CHECK(capacity >= 0)", "An agent's capacity cannot be negative."
+    )
+
+    @api.depends("user_id")
+    def _compute_open_ticket_count(self):
+        loads = self.env["helpdesk.ticket"]._relational_open_loads(self.user_id.ids)
+        for agent in self:
+            agent.open_ticket_count = loads.get(agent.user_id.id, 0)
+
+    def _level_of(self):
+        """{skill id: level} of the agent."""
+        self.ensure_one()
+        return {line.skill_id.id: line.level for line in self.skill_ids}
