@@ -62,3 +62,48 @@ class TestRelationalProfile(TransactionCase):
             [ticket.id],
         )
         self.assertIn(self.customer.id, self.Profile._touched_partners(self.env.company, since))
+
+
+class TestServiceSignals(TransactionCase):
+    """Solved tickets and good ratings are positive signals; complaints, reopenings, missed
+    service levels and poor ratings negative ones."""
+
+    def test_service_outcomes_feed_valence(self):
+        customer = self.env["res.partner"].create({"name": "Signal Buyer", "is_company": True})
+        product = self.env["product.product"].create({"name": "Rated", "list_price": 10.0})
+        self.env["sale.order"].create(
+            {"partner_id": customer.id,
+             "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})]}
+        ).action_confirm()  # fmt: skip
+        done = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        progress = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_in_progress")
+        complaints = self.env["helpdesk.ticket.category"].create(
+            {"name": "Complaints", "relational_complaint": True}
+        )
+        Ticket = self.env["helpdesk.ticket"]
+        values = {"description": "<p>Help</p>", "partner_id": customer.id}
+        complaint = Ticket.create({"name": "Rude driver", "category_id": complaints.id, **values})
+        solved = Ticket.create({"name": "Wrong colour", **values})
+        reopened = Ticket.create({"name": "Still broken", **values})
+        (complaint | solved | reopened).stage_id = done
+        reopened.stage_id = progress
+        self.assertEqual(reopened.relational_reopen_count, 1)
+        for ticket, stars in ((solved, 5), (reopened, 1)):
+            ticket.rating_apply(stars, token=ticket._rating_get_access_token())
+        self.env.flush_all()
+        outcomes = self.env["crm.relational.timeline"].search(
+            [("partner_id", "=", customer.id), ("kind", "in", ("ticket", "rating"))]
+        )
+        self.assertEqual(
+            sorted(outcomes.mapped(lambda row: (row.kind, row.outcome))),
+            [("rating", "satisfied"), ("rating", "unsatisfied"), ("ticket", "complaint"),
+             ("ticket", "reopened"), ("ticket", "solved")],
+        )  # fmt: skip
+        Profile = self.env["crm.relational.profile"]
+        Profile._recompute(self.env.company)
+        profile = Profile.search(
+            [("partner_id", "=", customer.id), ("company_id", "=", self.env.company.id)]
+        )
+        self.assertEqual((profile.positive_signal_count, profile.negative_signal_count), (2, 3))
+        # Valence: 100 * (2 + 1) / (2 + 3 + 2)
+        self.assertEqual(profile.valence, round(300 / 7))
