@@ -23,6 +23,8 @@
         "views/crm_relational_skill_views.xml",
         "views/crm_relational_agent_views.xml",
         "views/helpdesk_ticket_views.xml",
+        "views/crm_relational_kb_article_views.xml",
+        "views/portal_templates.xml",
         "views/res_config_settings_views.xml",
         "views/crm_relational_service_menus.xml",
     ],

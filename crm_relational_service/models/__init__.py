@@ -12,3 +12,5 @@ from . import helpdesk_ticket
 from . import sale_order
 from . import stock_picking
 from . import res_partner
+from . import crm_relational_kb_article
+from . import mail_thread

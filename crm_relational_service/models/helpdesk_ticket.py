@@ -58,9 +58,40 @@ class HelpdeskTicket(models.Model):
     relational_reopen_count = fields.Integer(
         string="Reopened", readonly=True, copy=False, help="Times the ticket was reopened."
     )
+    relational_suggested_article_ids = fields.Many2many(
+        "crm.relational.kb.article",
+        string="Suggested Articles",
+        compute="_compute_relational_suggested_article_ids",
+        help="Knowledge base articles matching the subject and description, best first.",
+    )
+    relational_solution_article_id = fields.Many2one(
+        "crm.relational.kb.article",
+        string="Solved By Article",
+        index="btree_not_null",
+        help="The article that solved the ticket: it rises in the suggestions.",
+    )
     relational_lead_id = fields.Many2one(
         "crm.lead", string="Opportunity", readonly=True, copy=False, index="btree_not_null"
     )
+
+    @api.depends("name", "description")
+    def _compute_relational_suggested_article_ids(self):
+        Article = self.env["crm.relational.kb.article"]
+        for ticket in self:
+            ticket.relational_suggested_article_ids = Article._relational_search(
+                f"{ticket.name or ''} {ticket.description or ''}", match_any=True
+            )
+
+    @api.model
+    def message_new(self, msg, custom_values=None):
+        """Tickets from the mail gateway are e-mail tickets, whatever fetched them."""
+        custom_values = dict(custom_values or {})
+        channel = self.env.ref(
+            "helpdesk_mgmt.helpdesk_ticket_channel_email", raise_if_not_found=False
+        )
+        if channel:
+            custom_values.setdefault("channel_id", channel.id)
+        return super().message_new(msg, custom_values=custom_values)
 
     # ------------------------------------------------------------------ back office
 
