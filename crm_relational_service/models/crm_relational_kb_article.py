@@ -77,14 +77,15 @@ class CrmRelationalKbArticle(models.Model):
     def init(self):
         # Immutable helpers, so the search document can be indexed: the language's text search
         # configuration, letters folded (Arabic and Persian yeh and kaf), tags stripped.
-        configs = " ".join(
-            f"WHEN lang LIKE '{prefix}%' THEN '{config}'::regconfig"
+        configs = SQL(" ").join(
+            SQL("WHEN lang LIKE %s THEN %s::regconfig", f"{prefix}%", config)
             for prefix, config in TS_CONFIGS.items()
         )
         self.env.cr.execute(
-            f"""
+            SQL(
+                """
             CREATE OR REPLACE FUNCTION crm_relational_kb_config(lang text) RETURNS regconfig
-                AS $$ SELECT CASE {configs} ELSE 'simple'::regconfig END $$
+                AS $$ SELECT CASE %s ELSE 'simple'::regconfig END $$
                 LANGUAGE sql IMMUTABLE PARALLEL SAFE;
             CREATE OR REPLACE FUNCTION crm_relational_kb_fold(txt text) RETURNS text
                 AS $$ SELECT translate(lower(coalesce(txt, '')), 'يكىة', 'یکیه') $$
@@ -97,7 +98,9 @@ class CrmRelationalKbArticle(models.Model):
                                              crm_relational_kb_fold(
                                                  regexp_replace(body, '<[^>]*>', ' ', 'g'))), 'B')
                 $$ LANGUAGE sql IMMUTABLE PARALLEL SAFE;
-            """
+                """,
+                configs,
+            )
         )
         tools.create_index(
             self.env.cr,
