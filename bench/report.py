@@ -41,6 +41,13 @@ ROWS = {
         ("Calibration: Brier score on the newest closed", "brier", "",
          "Odoo's stage odds", "brier_odoo_stage_odds", ""),
     ],
+    "service": [
+        ("Create a ticket routed by skills, load and working hours, p95", "route_p95_ms", "ms",
+         "create the same ticket with helpdesk_mgmt alone (no routing), p95",
+         "native_create_p95_ms", "ms"),
+        ("Knowledge base full text search, p95", "kb_search_p95_ms", "ms",
+         "ilike on title and body, p95", "native_ilike_p95_ms", "ms"),
+    ],
 }  # fmt: skip
 
 
@@ -58,6 +65,7 @@ def main():
         "timeline": latest("timeline"),
         "stock_lookup": latest("lookup"),
         "forecast": latest("forecast"),
+        "service": latest("service"),
     }
     out = [
         "# Benchmarks",

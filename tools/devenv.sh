@@ -216,6 +216,7 @@ cmd_bench() {
     cd "$ROOT" && "$PY" -m bench.bench_timeline -c "$ODOO_CONF" -d "$BENCH_DB"
     cd "$ROOT" && "$PY" -m bench.bench_lookup -c "$ODOO_CONF" -d "$BENCH_DB"
     cd "$ROOT" && "$PY" -m bench.bench_forecast -c "$ODOO_CONF" -d "$BENCH_DB"
+    cd "$ROOT" && "$PY" -m bench.bench_service -c "$ODOO_CONF" -d "$BENCH_DB"
     cd "$ROOT" && "$PY" -m bench.report
 }
 
