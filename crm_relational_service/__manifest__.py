@@ -25,6 +25,7 @@
         "views/helpdesk_ticket_views.xml",
         "views/crm_relational_kb_article_views.xml",
         "views/portal_templates.xml",
+        "report/crm_relational_product_ticket_report_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_relational_service_menus.xml",
     ],

@@ -1,1 +1,2 @@
 from . import crm_relational_timeline
+from . import crm_relational_product_ticket_report

@@ -99,3 +99,28 @@ class TestBackOffice(ServiceCase):
         )  # fmt: skip
         goal.update_goal()  # what the challenge's job does for agents who use the web client
         self.assertEqual(goal.current, 3)
+
+    def test_product_trends_for_sales_without_ticket_access(self):
+        complaints = self.env["helpdesk.ticket.category"].create(
+            {"name": "Lamp complaints", "relational_complaint": True}
+        )
+        for category in (complaints, complaints, self.env["helpdesk.ticket.category"]):
+            self._ticket(product_id=self.lamp.id, category_id=category.id)
+        salesman = self.env["res.users"].create(
+            {"name": "Marketing Mona", "login": "trend_mona",
+             "group_ids": [(6, 0, self.env.ref("sales_team.group_sale_salesman").ids)]}
+        )  # fmt: skip
+        self.env.flush_all()
+        rows = (
+            self.env["crm.relational.product.ticket.report"]
+            .with_user(salesman)
+            .search([("product_id", "=", self.lamp.id)])
+        )
+        self.assertEqual(sum(rows.mapped("ticket_count")), 3)
+        self.assertEqual(sum(rows.mapped("complaint_count")), 2)
+        # The tickets themselves stay out of the salesman's reach.
+        self.assertFalse(
+            self.env["helpdesk.ticket"]
+            .with_user(salesman)
+            .search([("product_id", "=", self.lamp.id)])
+        )
