@@ -7,6 +7,7 @@ class ResCompany(models.Model):
     service_calendar_id = fields.Many2one(
         "resource.calendar",
         string="Service Working Hours",
-        help="Working hours and public holidays that service level deadlines are counted in, "
-        "unless a team has its own. Empty means the company's working hours.",
+        help="The working hours and public holidays new helpdesk teams count their service "
+        "level deadlines in (each team can change its own). Empty means the company's working "
+        "hours.",
     )
