@@ -136,21 +136,40 @@ def simulate_totals(
     wins ``amounts[i]`` with probability ``probabilities[i]``; on top, group ``g`` gets a Poisson
     number of repeat orders of mean ``repeat_rate[g]``, each worth ``repeat_value[g]``.
 
-    Returns an array of shape (group_count, 3). Opportunities are drawn in chunks so memory
-    stays at ``draws * chunk`` booleans whatever the size of the pipeline."""
-    p = np.asarray(probabilities, dtype=float)
+    Returns an array of shape (group_count, 3)."""
+    return simulate_levels(
+        probabilities,
+        amounts,
+        [(groups, group_count, repeat_rate, repeat_value)],
+        draws=draws,
+        seed=seed,
+        chunk=chunk,
+    )[0]
+
+
+def simulate_levels(probabilities, amounts, levels, draws=2000, seed=0, chunk=2000):
+    """:func:`simulate_totals` for several groupings of the same opportunities at once (say
+    salesperson, team and company), from the same draws: ``levels`` is a list of
+    ``(groups, group_count, repeat_rate, repeat_value)``; returns one (group_count, 3) array
+    per level. Opportunities are drawn in chunks, so memory stays at ``draws * chunk`` whatever
+    the size of the pipeline."""
+    p = np.asarray(probabilities, dtype=np.float32)
     amount = np.asarray(amounts, dtype=float)
-    group = np.asarray(groups, dtype=int)
     rng = np.random.default_rng(seed)
-    totals = np.zeros((draws, group_count))
+    totals = [np.zeros((draws, count)) for _groups, count, _rate, _value in levels]
+    assignments = [np.asarray(groups, dtype=int) for groups, _c, _r, _v in levels]
     for start in range(0, len(p), chunk):
         part = slice(start, start + chunk)
-        won = rng.random((draws, len(p[part]))) < p[part]
-        weights = np.zeros((len(p[part]), group_count))
-        weights[np.arange(len(p[part])), group[part]] = amount[part]
-        totals += won @ weights
-    if repeat_rate is not None:
-        rate = np.asarray(repeat_rate, dtype=float)
-        value = np.asarray(repeat_value, dtype=float)
-        totals += rng.poisson(rate, size=(draws, group_count)) * value
-    return np.quantile(totals, QUANTILES, axis=0).T
+        size = len(p[part])
+        won = (rng.random((draws, size), dtype=np.float32) < p[part]).astype(np.float32)
+        for level, group in enumerate(assignments):
+            weights = np.zeros((size, totals[level].shape[1]), dtype=np.float32)
+            weights[np.arange(size), group[part]] = amount[part]
+            totals[level] += won @ weights
+    result = []
+    for level, (_g, count, rate, value) in enumerate(levels):
+        if rate is not None:
+            orders = rng.poisson(np.asarray(rate, dtype=float), size=(draws, count))
+            totals[level] += orders * np.asarray(value, dtype=float)
+        result.append(np.quantile(totals[level], QUANTILES, axis=0).T)
+    return result

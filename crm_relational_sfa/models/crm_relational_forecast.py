@@ -120,7 +120,10 @@ class CrmRelationalForecast(models.Model):
 
     @api.model
     def _take(self, company, kind="manual", moment=None):
-        """Forecast the current and the next period of ``company`` as of ``moment``."""
+        """Forecast the current and the next period of ``company`` as of ``moment`` (now by
+        default: then the probabilities and closing dates the nightly job stored are used, and
+        only opportunities it has not seen yet are scored)."""
+        live = moment is None
         moment = moment or fields.Datetime.now()
         Model = self.env["crm.relational.forecast.model"]
         model = Model._current(company)
@@ -132,7 +135,9 @@ class CrmRelationalForecast(models.Model):
                 model = Model
         pipeline = Model._open_leads(company, moment)
         leads = [lead for lead in pipeline if lead.category != "omitted"]
-        if model:
+        if model and live:
+            probabilities, closes = self._stored_scores(model, leads, moment)
+        elif model:
             probabilities, closes = model._score(leads, moment)
         else:  # no history to learn from: Odoo's own probability and closing date
             probabilities = np.array([lead.probability / 100.0 for lead in leads])
@@ -156,11 +161,27 @@ class CrmRelationalForecast(models.Model):
                 for lead in pipeline
                 if lead.date_deadline and start <= lead.date_deadline <= end
             ]
-            for level, _label in LEVELS:
-                lines += self._level_lines(
-                    company, level, start, end, closed, in_period, odoo,
-                    [(u, t, n * window / horizon_days, v) for u, t, n, v in repeat],
-                )  # fmt: skip
+            scaled = [(u, t, n * window / horizon_days, v) for u, t, n, v in repeat]
+            levels = [
+                self._level_sums(company, level, start, end, closed, in_period, odoo, scaled)
+                for level, _label in LEVELS
+            ]
+            quantiles = forecast.simulate_levels(
+                [p for _lead, p in in_period],
+                [lead.forecast_amount for lead, _p in in_period],
+                [
+                    (
+                        [level["index"][self._owner(level["level"], lead.user_id, lead.team_id)]
+                         for lead, _p in in_period],
+                        len(level["keys"]), level["rate"], level["value"],
+                    )
+                    for level in levels
+                ],
+                draws=DRAWS,
+                seed=start.toordinal(),
+            )  # fmt: skip
+            for level, level_quantiles in zip(levels, quantiles, strict=True):
+                lines += self._level_lines(level, start, end, level_quantiles)
         return self.create(
             {
                 "company_id": company.id,
@@ -173,11 +194,29 @@ class CrmRelationalForecast(models.Model):
         )
 
     @staticmethod
+    def _stored_scores(model, leads, moment):
+        """The stored win probabilities and closing dates; leads without any are scored now."""
+        fresh = [lead for lead in leads if lead.stored_close is None]
+        scored = {}
+        if fresh:
+            fresh_p, fresh_close = model._score(fresh, moment)
+            scored = {
+                lead.id: (float(p), close)
+                for lead, p, close in zip(fresh, fresh_p, fresh_close, strict=True)
+            }
+        today = moment.date()
+        pairs = [
+            scored.get(lead.id) or (lead.stored_probability / 100.0, lead.stored_close)
+            for lead in leads
+        ]
+        return np.array([p for p, _c in pairs]), [max(close, today) for _p, close in pairs]
+
+    @staticmethod
     def _owner(level, user, team):
         return {"salesperson": (user or False,), "team": (team or False,)}.get(level, ())
 
-    def _level_lines(self, company, level, start, end, closed, in_period, odoo, repeat):
-        """Lines of one level (salesperson, team or company) for the period."""
+    def _level_sums(self, company, level, start, end, closed, in_period, odoo, repeat):
+        """The figures of one level (salesperson, team or company) for the period, per owner."""
         owner = self._owner
         sums = defaultdict(lambda: defaultdict(float))
         for (user, team), amount in closed.items():
@@ -200,22 +239,23 @@ class CrmRelationalForecast(models.Model):
         targets = self._targets(company, level, start, end)
         # An owner with a target gets a line even without figures.
         keys = list(dict.fromkeys([*sums, *targets]))
-        index = {key: n for n, key in enumerate(keys)}
-        rate = np.array([sums[key]["repeat_orders"] for key in keys])
-        value = np.array(
-            [sums[key]["repeat"] / sums[key]["repeat_orders"] if rate[n] else 0.0
-             for n, key in enumerate(keys)]
-        )  # fmt: skip
-        quantiles = forecast.simulate_totals(
-            [p for _lead, p in in_period],
-            [lead.forecast_amount for lead, _p in in_period],
-            [index[owner(level, lead.user_id, lead.team_id)] for lead, _p in in_period],
-            len(keys),
-            repeat_rate=rate,
-            repeat_value=value,
-            draws=DRAWS,
-            seed=start.toordinal(),
-        )
+        rate = [sums[key]["repeat_orders"] for key in keys]
+        return {
+            "level": level,
+            "keys": keys,
+            "sums": sums,
+            "targets": targets,
+            "index": {key: n for n, key in enumerate(keys)},
+            "rate": rate,
+            "value": [
+                sums[key]["repeat"] / r if r else 0.0 for key, r in zip(keys, rate, strict=True)
+            ],
+        }
+
+    def _level_lines(self, level, start, end, quantiles):
+        """Line values of one level for the period, with its simulated quantiles."""
+        keys, sums, targets, index = level["keys"], level["sums"], level["targets"], level["index"]
+        level = level["level"]
         lines = []
         for key in keys:
             figures, (p10, p50, p90) = sums[key], quantiles[index[key]]

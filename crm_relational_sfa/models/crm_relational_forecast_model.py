@@ -146,7 +146,8 @@ class CrmRelationalForecastModel(models.Model):
                    l.create_date, l.date_closed, l.date_deadline, l.won_status,
                    COALESCE(l.date_last_stage_update, l.create_date), prof.value_tier,
                    prof.health_score, COALESCE(l.probability, 0), l.forecast_effective_category,
-                   COALESCE(l.forecast_effective_amount, 0), p.commercial_partner_id
+                   COALESCE(l.forecast_effective_amount, 0), p.commercial_partner_id,
+                   l.relational_win_probability, l.relational_close_date
               FROM crm_lead l
               LEFT JOIN res_partner p ON p.id = l.partner_id
               LEFT JOIN crm_relational_profile prof
@@ -504,6 +505,7 @@ class _Lead:
         "id", "stage_id", "team_id", "user_id", "expected_revenue", "create_date",
         "date_closed", "date_deadline", "won_status", "date_last_stage_update", "value_tier",
         "health_score", "probability", "category", "forecast_amount", "customer_id",
+        "stored_probability", "stored_close",
     )  # fmt: skip
 
     def __init__(self, *values):

@@ -242,6 +242,24 @@ class TestWinProbability(ForecastCase):
         self.assertAlmostEqual(
             early.relational_weighted_revenue, 10 * early.relational_win_probability
         )
+        # Today's forecast reads the stored figures; a new opportunity is scored on the spot.
+        late.relational_close_date = date.today()
+        fresh = self._lead("Fresh", 2000, stage_id=self.stages[1].id, date_deadline=date.today())
+        snapshot = self.Forecast._take(self.company)
+        company_line = snapshot.line_ids.filtered(
+            lambda line: line.level == "company" and line.date_from <= date.today() <= line.date_to
+        )
+        fresh_rows = [
+            lead for lead in self.Model._open_leads(self.company, snapshot.date)
+            if lead.id == fresh.id
+        ]  # fmt: skip
+        fresh_p, fresh_close = model._score(fresh_rows, snapshot.date)
+        in_period = company_line.date_from <= fresh_close[0] <= company_line.date_to
+        expected = late.relational_win_probability / 100 * 1000
+        expected += float(fresh_p[0]) * 2000 if in_period else 0.0
+        if early.relational_close_date <= company_line.date_to:
+            expected += early.relational_win_probability / 100 * 1000
+        self.assertAlmostEqual(company_line.weighted, expected, places=2)
 
     def test_backtest_compares_both_forecasts_with_what_closed(self):
         rows = self.Forecast._backtest(self.company, periods=3, today=date(2026, 9, 15))
