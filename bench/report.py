@@ -32,8 +32,8 @@ ROWS = {
          "qty_available, free_qty, virtual_available per warehouse, p95", "native_p95_ms", "ms"),
     ],
     "forecast": [
-        ("Forecast of all open opportunities (score, P10/P50/P90 per owner)",
-         "forecast_total_s", "s",
+        ("Forecast of all open opportunities (P10/P50/P90 per owner; nightly scores)",
+         "forecast_s", "s",
          "Odoo's Forecast report (prorated revenue by salesperson and month)",
          "native_forecast_report_s", "s"),
         ("Backtest: mean absolute error per month", "backtest_mae", "",
