@@ -5,8 +5,9 @@ class HelpdeskTicketTeam(models.Model):
     _inherit = "helpdesk.ticket.team"
 
     resource_calendar_id = fields.Many2one(
-        default=lambda self: self.env.company.service_calendar_id
-        or self.env.company.resource_calendar_id
+        default=lambda self: (
+            self.env.company.service_calendar_id or self.env.company.resource_calendar_id
+        )
     )
     relational_routing = fields.Boolean(
         string="Skills-based Routing",

@@ -31,7 +31,7 @@ class CrmRelationalProductTicketReport(models.Model):
             SQL(
                 """
             CREATE VIEW %s AS (
-                SELECT row_number() OVER () AS id, t.product_id, pt.categ_id AS product_category_id,
+                SELECT MIN(t.id) AS id, t.product_id, pt.categ_id AS product_category_id,
                        t.category_id, t.company_id,
                        date_trunc('month', t.create_date)::date AS month,
                        COUNT(*) AS ticket_count,

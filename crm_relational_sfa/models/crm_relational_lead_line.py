@@ -19,6 +19,7 @@ class CrmRelationalLeadLine(models.Model):
         string="Unit",
         compute="_compute_uom_id",
         store=True,
+        precompute=True,
         readonly=False,
         required=True,
     )
