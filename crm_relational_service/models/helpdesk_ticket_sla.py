@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class HelpdeskTicketSla(models.Model):
@@ -46,7 +47,8 @@ class HelpdeskTicketSla(models.Model):
 
     @api.model
     def _cron_relational_escalate(self):
-        """Escalate every missed service level once, as its definition says."""
+        """Escalate every missed service level once, as its definition says. Rows another run
+        is escalating are skipped, so two overlapping runs never escalate one twice."""
         missed = self.search(
             [
                 ("state", "=", "in_progress"),
@@ -55,6 +57,16 @@ class HelpdeskTicketSla(models.Model):
                 ("sla_id.relational_escalation", "!=", "none"),
             ]
         )
+        if not missed:
+            return
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM helpdesk_ticket_sla WHERE id = ANY(%s)"
+                " AND NOT COALESCE(relational_escalated, FALSE) FOR UPDATE SKIP LOCKED",
+                missed.ids,
+            )
+        )
+        missed = self.browse(row[0] for row in self.env.cr.fetchall())
         for record in missed:
             record._relational_escalate()
         missed.relational_escalated = True

@@ -14,6 +14,8 @@ from .crm_relational_forecast_model import day_start
 LEVELS = [("salesperson", "Salesperson"), ("team", "Sales Team"), ("company", "Company")]
 # Monte Carlo draws behind the P10/P50/P90 of each line.
 DRAWS = 2000
+# First key of the advisory lock that keeps two weekly snapshots of a company apart.
+SNAPSHOT_LOCK = 2_918_432
 
 
 def period_bounds(day, kind):
@@ -307,10 +309,22 @@ class CrmRelationalForecast(models.Model):
 
     @api.model
     def _cron_weekly_snapshot(self):
-        """Keep this week's forecast of every company, for managers to see how it moves."""
+        """Keep this week's forecast of every company, for managers to see how it moves: one
+        per company and week, even when two runs overlap (the second waits for the first's
+        lock, then finds the week's snapshot taken)."""
+        week_start = fields.Date.context_today(self) - timedelta(
+            days=fields.Date.context_today(self).weekday()
+        )
         for company in self.env["res.company"].search([("active", "=", True)]):
-            self.with_company(company)._take(company, kind="weekly")
-        self.env["crm.relational.forecast.model"].flush_model()
+            self.env.cr.execute(
+                SQL("SELECT pg_advisory_xact_lock(%s, %s)", SNAPSHOT_LOCK, company.id)
+            )
+            taken = self.search_count(
+                [("company_id", "=", company.id), ("kind", "=", "weekly"),
+                 ("date", ">=", fields.Datetime.to_datetime(week_start))]
+            )  # fmt: skip
+            if not taken:
+                self.with_company(company)._take(company, kind="weekly")
 
     @api.model
     def action_take_now(self):

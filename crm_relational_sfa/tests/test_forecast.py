@@ -186,6 +186,14 @@ class TestForecastArithmetic(ForecastCase):
         self.assertEqual(
             self.Forecast.search([("company_id", "=", self.company.id)], limit=1).kind, "weekly"
         )
+        # Run again (or twice at once: the second waits for the lock): one snapshot a week.
+        self.Forecast._cron_weekly_snapshot()
+        self.assertEqual(
+            self.Forecast.search_count(
+                [("company_id", "=", self.company.id), ("kind", "=", "weekly")]
+            ),
+            1,
+        )
 
 
 class TestWinProbability(ForecastCase):
