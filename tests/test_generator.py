@@ -267,3 +267,161 @@ class TestGeneratedCompany(RepositoryCase):
         self.assertTrue(any(ARABIC[0] <= ch <= ARABIC[1] for ch in names))
         self.assertTrue(any(ch in names for ch in PERSIAN_ONLY))
         self.assertGreater(len(self.partners.country_id), 5)
+
+
+@pytest.mark.slow
+class TestGeneratedCompanyInBulk(RepositoryCase):
+    """The large size's bulk SQL path, on a fraction of its customers, checked against its plan."""
+
+    SCALE = 0.002  # 200 customers
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        threading.current_thread().dbname = cls.env.cr.dbname
+        cls.plan = build_plan("large", 42, TODAY, scale=cls.SCALE)
+        cls.counts = generate(cls.env, "large", seed=42, today=TODAY, scale=cls.SCALE)
+        cls.partners = cls.env["res.partner"].search(
+            [("ref", "=like", "C000%"), ("customer_rank", ">", 0)]
+        )
+        cls.contacts = cls.env["res.partner"].search(
+            [("commercial_partner_id", "in", cls.partners.ids)]
+        )
+        cls.orders = cls.env["sale.order"].search(
+            [("partner_id.commercial_partner_id", "in", cls.partners.ids)]
+        )
+        cls.planned = cls.plan.orders()
+        cls.delivered = [o for o in cls.planned if o.delivered is not None]
+
+    def test_deliveries_done_with_their_moves(self):
+        self.assertEqual(len(self.partners), len(self.plan.customers))
+        pickings = self.orders.picking_ids
+        self.assertEqual(len(pickings), len(self.planned))
+        done = pickings.filtered(lambda p: p.state == "done")
+        self.assertEqual(len(done), len(self.delivered))
+        self.assertEqual(self.counts["deliveries"], len(self.delivered))
+        self.assertLessEqual(set((pickings - done).mapped("state")), {"assigned"})
+        self.assertEqual({p.picking_type_code for p in pickings}, {"outgoing"})
+        self.assertEqual(set(done.location_dest_id.mapped("usage")), {"customer"})
+        self.assertEqual(set(done.location_id.mapped("usage")), {"internal"})
+        moves = done.move_ids
+        self.assertEqual(set(moves.mapped("state")), {"done"})
+        self.assertTrue(all(m.quantity == m.product_uom_qty for m in moves))
+        self.assertTrue(all(m.date == m.picking_id.date_done for m in moves))
+        self.assertEqual(
+            sum(moves.mapped("quantity")), sum(q for o in self.delivered for _p, q in o.lines)
+        )
+        self.assertEqual(moves.move_line_ids.mapped("quantity"), moves.mapped("quantity"))
+        late = done.filtered(lambda p: p.date_done > p.date_deadline)
+        self.assertEqual(len(late), sum(1 for o in self.delivered if o.late))
+        self.assertEqual(self.counts["late_deliveries"], len(late))
+        self.assertTrue(all(p.date_done.date() <= TODAY for p in done))
+        self.assertEqual(set(self.orders.mapped("delivery_status")) - {"pending"}, {"full"})
+
+    def test_stock_reduced_by_the_deliveries(self):
+        """On hand: the planned stock less what each warehouse delivered; reserved: the rest."""
+        company = self.env.company
+        Warehouse = self.env["stock.warehouse"]
+        warehouses = Warehouse.search([("company_id", "=", company.id)], limit=1, order="id")
+        for code in ("DXB", "HAM"):
+            warehouses |= Warehouse.search([("code", "=", code), ("company_id", "=", company.id)])
+        locations = warehouses.lot_stock_id
+        expected = {(locations[w].id, self.plan.products[p].code): [quantity, 0]
+                    for w, p, quantity in self.plan.stock}  # fmt: skip
+        for customer in self.plan.customers:
+            for order in customer.orders:
+                for product, quantity in order.lines:
+                    key = (locations[customer.warehouse].id, self.plan.products[product].code)
+                    if order.delivered is not None:
+                        expected[key][0] -= quantity
+                    else:
+                        expected[key][1] += quantity
+        quants = self.env["stock.quant"].search(
+            [("location_id", "in", locations.ids), ("product_id.default_code", "=like", "P0%")]
+        )
+        found = {(q.location_id.id, q.product_id.default_code): [q.quantity, q.reserved_quantity]
+                 for q in quants}  # fmt: skip
+        self.assertEqual(found, expected)
+        self.assertGreater(min(q.quantity for q in quants), 0)
+        customers = self.env.ref("stock.stock_location_customers")
+        delivered = sum(q for o in self.delivered for _p, q in o.lines)
+        received = self.env["stock.quant"].search(
+            [("location_id", "=", customers.id), ("product_id.default_code", "=like", "P0%")]
+        )
+        self.assertEqual(sum(received.mapped("quantity")), delivered)
+
+    def test_credit_notes_balanced_against_their_invoices(self):
+        refunded = [o for o in self.planned if o.refund is not None]
+        refunds = self.env["account.move"].search(
+            [("commercial_partner_id", "in", self.partners.ids), ("move_type", "=", "out_refund")]
+        )
+        self.assertTrue(refunded)
+        self.assertEqual(len(refunds), len(refunded))
+        self.assertEqual(self.counts["refunds"], len(refunded))
+        self.assertEqual(set(refunds.mapped("state")), {"posted"})
+        self.assertEqual(set(refunds.mapped("payment_state")), {"paid"})
+        for refund in refunds:
+            lines = refund.line_ids
+            self.assertAlmostEqual(sum(lines.mapped("debit")), sum(lines.mapped("credit")))
+            self.assertEqual(refund.reversed_entry_id.move_type, "out_invoice")
+            self.assertEqual(
+                refund.commercial_partner_id, refund.reversed_entry_id.commercial_partner_id
+            )
+            self.assertLessEqual(refund.amount_total, refund.reversed_entry_id.amount_total)
+        prices = [p.price for p in self.plan.products]
+        self.assertAlmostEqual(
+            sum(refunds.mapped("amount_total")),
+            sum(round(q * o.refund[1] * prices[p], 2) for o in refunded for p, q in o.lines),
+            places=2,
+        )
+        wholly = sum(1 for o in refunded if o.refund[1] == 1.0)
+        self.assertEqual(
+            len(refunds.reversed_entry_id.filtered(lambda m: m.payment_state == "reversed")),
+            wholly,
+        )
+
+    def test_emails_and_calls_on_customers_and_opportunities(self):
+        kinds = Counter(i.kind for i in self.plan.interactions)
+        self.assertEqual(self.counts["emails"], kinds["email_in"] + kinds["email_out"])
+        self.assertEqual(self.counts["calls"], kinds["call"])
+        leads = (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .search([("partner_id.commercial_partner_id", "in", self.partners.ids)])
+        )
+        messages = self.env["mail.message"].search(
+            [("message_type", "=", "email"), "|", "&", ("model", "=", "res.partner"),
+             ("res_id", "in", self.partners.ids), "&", ("model", "=", "crm.lead"),
+             ("res_id", "in", leads.ids)]
+        )  # fmt: skip
+        self.assertEqual(len(messages), kinds["email_in"] + kinds["email_out"])
+        self.assertEqual(set(messages.mapped("model")), {"res.partner", "crm.lead"})
+
+    def test_meetings_activities_and_tickets(self):
+        meetings = [i for i in self.plan.interactions if i.kind == "meeting"]
+        events = self.env["calendar.event"].search([("partner_ids", "in", self.contacts.ids)])
+        self.assertEqual(len(events), len(meetings))
+        self.assertEqual(self.counts["meetings"], len(meetings))
+        self.assertTrue(all(len(e.attendee_ids) == 2 and e.user_id for e in events))
+        self.assertEqual(set(events.mapped("res_model")), {"res.partner", "crm.lead"})
+        activities = self.env["mail.activity"].search([("user_id.login", "=like", "crm_rep_%")])
+        planned = activities.filtered(lambda a: not a.calendar_event_id)
+        self.assertEqual(len(planned), len(self.plan.activities))
+        self.assertEqual(self.counts["activities"], len(self.plan.activities))
+        self.assertEqual(activities.calendar_event_id, events)  # the calendar's meeting activity
+        self.assertTrue(planned.filtered(lambda a: a.date_deadline < TODAY))
+        self.assertTrue(planned.filtered(lambda a: a.date_deadline >= TODAY))
+        self.assertEqual(set(planned.mapped("res_model")), {"res.partner", "crm.lead"})
+        if "helpdesk.ticket" not in self.env:
+            return
+        tickets = self.env["helpdesk.ticket"].search(
+            [("commercial_partner_id", "in", self.partners.ids)]
+        )
+        self.assertEqual(len(tickets), len(self.plan.tickets))
+        self.assertEqual(self.counts["tickets"], len(self.plan.tickets))
+        self.assertEqual(len(set(tickets.mapped("number"))), len(tickets))
+        closed = tickets.filtered("closed")
+        self.assertEqual(len(closed), sum(1 for t in self.plan.tickets if t.closed is not None))
+        self.assertTrue(all(t.closed_date for t in closed))
+        self.assertGreater(len(tickets.category_id), 1)
+        self.assertTrue(all(t.create_date.date() <= TODAY for t in tickets))

@@ -745,27 +745,36 @@ class OrmWriter:
         activities = self.env["mail.activity"].create(values)
         self.counts["activities"] = len(activities)
 
+    def _helpdesk_master_data(self):
+        """The team, categories, channels and stages of the tickets (helpdesk_mgmt)."""
+        env = self.env
+        return {
+            "team": env["helpdesk.ticket.team"].create(
+                {"name": "Customer Care", "company_id": self.company.id}
+            ),
+            "categories": {
+                name: env["helpdesk.ticket.category"].create({"name": name})
+                for name in TICKET_CATEGORIES
+            },
+            "channels": {
+                key: env.ref(f"helpdesk_mgmt.helpdesk_ticket_channel_{key}")
+                for key in ("email", "phone", "web")
+            },
+            "stages": {
+                key: env.ref(f"helpdesk_mgmt.helpdesk_ticket_stage_{key}")
+                for key in ("new", "in_progress", "awaiting", "done", "cancelled")
+            },
+        }
+
     def _tickets(self):
         """Service tickets (helpdesk_mgmt), open and closed, when the model is installed."""
         if "helpdesk.ticket" not in self.env:
             return
         plan = self.plan
         env = self.env
-        team = env["helpdesk.ticket.team"].create(
-            {"name": "Customer Care", "company_id": self.company.id}
-        )
-        categories = {
-            name: env["helpdesk.ticket.category"].create({"name": name})
-            for name in TICKET_CATEGORIES
-        }
-        channels = {
-            key: env.ref(f"helpdesk_mgmt.helpdesk_ticket_channel_{key}")
-            for key in ("email", "phone", "web")
-        }
-        stages = {
-            key: env.ref(f"helpdesk_mgmt.helpdesk_ticket_stage_{key}")
-            for key in ("new", "in_progress", "awaiting", "done", "cancelled")
-        }
+        helpdesk = self._helpdesk_master_data()
+        team, categories = helpdesk["team"], helpdesk["categories"]
+        channels, stages = helpdesk["channels"], helpdesk["stages"]
         values = []
         for ticket in plan.tickets:
             opened = at(plan.day(ticket.day), 8)

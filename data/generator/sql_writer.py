@@ -12,18 +12,27 @@ the ORM as for the other sizes. Then, a chunk of customers at a time, multi-row
   the order lines, with residual amounts and payment states;
 * bank payments (``PBNK1/<year>/<n>``) with their journal entry (outstanding receipts against
   receivable), reconciled with the invoice (partial and full reconciliation, matching numbers);
+* a delivery per order (``<WH>/OUT/<n>``) with its stock moves and move lines: done for the
+  delivered orders, on the planned day (late ones after their deadline), reserved for the
+  others; the stock on hand of the warehouses decreases (and the reserved quantities grow) by
+  one set-based update of the quants per chunk, and the customers' location receives the goods;
+* credit notes (``RINV/<year>/<n>``) for part or all of some invoices, posted, balanced, linked
+  to the invoice they reverse and reconciled with it;
 * opportunities (won, lost with a reason, open) with one stage-change tracking message each,
   won ones linked to their order;
-* e-mails in and out and logged calls on the customers.
+* e-mails in and out and logged calls on the customers and their opportunities;
+* meetings (calendar events with the contact and the salesperson as attendees, and the meeting
+  activity the calendar adds on the customer or the opportunity), planned and overdue
+  activities, and helpdesk tickets (when ``helpdesk_mgmt`` is installed).
 
-Not written in bulk (the ORM sizes have them): delivery pickings and stock moves (the orders
-carry their delivered quantities, delivery status and effective date, but no picking, and stock
-on hand is not decreased), credit notes, taxes (no tax on the bulk lines), meetings, planned
-activities and tickets.
+Not written in bulk (the ORM sizes have them): taxes (no tax on the bulk lines).
 """
 
 import time
+import uuid
 from datetime import timedelta
+
+from markupsafe import Markup
 
 from odoo.tools import SQL
 
@@ -104,7 +113,7 @@ MOVE = columns(
     "amount_untaxed_signed:num amount_untaxed_in_currency_signed:num amount_tax_signed:num "
     "amount_total_signed:num amount_total_in_currency_signed:num amount_residual_signed:num "
     "always_tax_exigible:bool checked:bool posted_before:bool made_sequence_gap:bool "
-    "is_manually_modified:bool " + STAMP
+    "is_manually_modified:bool reversed_entry_id:int " + STAMP
 )
 MOVE_LINE = columns(
     "id:int move_id:int move_name:text journal_id:int company_id:int company_currency_id:int "
@@ -143,6 +152,46 @@ MESSAGE = columns(
     "mail_activity_type_id:int message_id:text " + STAMP
 )
 
+PICKING = columns(
+    "id:int name:text state:text origin:text sale_id:int priority:text move_type:text "
+    "is_locked:bool company_id:int partner_id:int location_id:int location_dest_id:int "
+    "picking_type_id:int scheduled_date:ts date_deadline:ts date_done:ts shipping_weight:num "
+    "has_deadline_issue:bool " + STAMP
+)
+STOCK_MOVE = columns(
+    "id:int picking_id:int reference:text origin:text state:text sequence:int priority:text "
+    "company_id:int partner_id:int product_id:int product_uom:int product_uom_qty:num "
+    "product_qty:num quantity:num packaging_uom_id:int packaging_uom_qty:float "
+    "location_id:int location_dest_id:int location_final_id:int picking_type_id:int "
+    "warehouse_id:int rule_id:int sale_line_id:int procure_method:text date:ts "
+    "date_deadline:ts reservation_date:date picked:bool to_refund:bool additional:bool "
+    "propagate_cancel:bool is_dropship:bool is_in:bool is_out:bool value:num " + STAMP
+)
+STOCK_MOVE_LINE = columns(
+    "id:int move_id:int picking_id:int state:text company_id:int product_id:int "
+    "product_uom_id:int quantity:num quantity_product_uom:num picked:bool location_id:int "
+    "location_dest_id:int date:ts " + STAMP
+)
+EVENT = columns(
+    "id:int name:text start:ts stop:ts duration:float allday:bool active:bool show_as:text "
+    "user_id:int res_model_id:int res_model:text res_id:int follow_recurrence:bool "
+    "description:text " + STAMP
+)
+ATTENDEE = columns(
+    "id:int event_id:int partner_id:int state:text common_name:text access_token:text " + STAMP
+)
+ACTIVITY = columns(
+    "id:int res_model_id:int res_model:text res_id:int res_name:text activity_type_id:int "
+    "summary:text date_deadline:date user_id:int active:bool calendar_event_id:int " + STAMP
+)
+TICKET = columns(
+    "id:int number:text name:text description:text partner_id:int commercial_partner_id:int "
+    "partner_name:text partner_email:text company_id:int team_id:int user_id:int "
+    "channel_id:int category_id:int stage_id:int unattended:bool priority:text sequence:int "
+    "active:bool closed_date:ts last_stage_update:ts rating_status:text "
+    "positive_rate_percentage:int rating_last_value:float " + STAMP
+)  # the ratings' columns: helpdesk_mgmt_rating, when installed
+
 
 class SqlWriter(OrmWriter):
     """Writes a large `Plan`: master data through the ORM, the volume through SQL."""
@@ -150,6 +199,7 @@ class SqlWriter(OrmWriter):
     def __init__(self, env, plan, commit=None):
         super().__init__(env, plan)
         self.commit = commit or (lambda: None)
+        self._by_customer = {}
 
     def write(self):
         """Write the plan, committing through `commit` after each chunk; return the counts."""
@@ -157,10 +207,15 @@ class SqlWriter(OrmWriter):
         self.master_data()
         self.env.flush_all()
         self._references()
+        self._stock_references()
+        self._relationship_references()
         self.commit()
-        for name in ("customers", "contacts", "sale_orders", "order_lines", "invoices",
-                     "payments", "opportunities", "emails", "calls"):  # fmt: skip
+        for name in ("customers", "contacts", "sale_orders", "order_lines", "deliveries",
+                     "late_deliveries", "invoices", "refunds", "payments", "opportunities",
+                     "emails", "calls", "meetings", "activities"):  # fmt: skip
             self.counts[name] = 0
+        if self.helpdesk:
+            self.counts["tickets"] = 0
         customers = self.plan.customers
         for start in range(0, len(customers), CUSTOMERS_PER_CHUNK):
             self._chunk(customers[start : start + CUSTOMERS_PER_CHUNK])
@@ -238,17 +293,86 @@ class SqlWriter(OrmWriter):
         self.numbers[prefix] += 1
         return prefix, self.numbers[prefix], f"{prefix}{self.numbers[prefix]:05d}"
 
+    def _stock_references(self):
+        """Per warehouse: its delivery type, stock location, pull rule and name sequence."""
+        self.customers_location = self.env.ref("stock.stock_location_customers").id
+        self.deliveries = []
+        for warehouse in self.warehouses:
+            kind = warehouse.out_type_id
+            rule = self.env["stock.rule"].search(
+                [("picking_type_id", "=", kind.id), ("action", "in", ("pull", "pull_push")),
+                 ("location_src_id", "=", warehouse.lot_stock_id.id)], limit=1,
+            )  # fmt: skip
+            self.deliveries.append((kind.id, warehouse.lot_stock_id.id, rule.id, kind.sequence_id))
+        self.costs = [product.cost for product in self.plan.products]
+        self.next_numbers = {}  # ir.sequence id: next number, for the sequences named in bulk
+        self.sequence_formats = {}  # ir.sequence id: (prefix, padding, suffix)
+        journal = self.sale_journal
+        self.refund_code = f"R{journal.code}" if journal.refund_sequence else journal.code
+
+    def _relationship_references(self):
+        """Activity types, models and the helpdesk's team, categories, channels and stages."""
+        env = self.env
+        self.models = {
+            model: env["ir.model"]._get_id(model) for model in ("crm.lead", "res.partner")
+        }
+        self.activity_types = {
+            kind: env.ref(f"mail.mail_activity_data_{kind}").id
+            for kind in ("call", "email", "meeting")
+        }
+        self.helpdesk = "helpdesk.ticket" in env and self._helpdesk_master_data()
+        if self.helpdesk:
+            self.helpdesk = {
+                "team": self.helpdesk["team"].id,
+                "categories": {k: v.id for k, v in self.helpdesk["categories"].items()},
+                "channels": {k: v.id for k, v in self.helpdesk["channels"].items()},
+                "stages": {k: (v.id, v.unattended) for k, v in self.helpdesk["stages"].items()},
+            }
+            self.ticket_sequence = env["ir.sequence"].search(
+                [("code", "=", "helpdesk.ticket.sequence"),
+                 ("company_id", "in", (self.company.id, False))], order="company_id", limit=1,
+            )  # fmt: skip
+            # What create() would default to (helpdesk_mgmt's auto-assignment, the ratings).
+            defaults = env["helpdesk.ticket"].default_get(
+                ["user_id", "rating_status", "positive_rate_percentage"]
+            )
+            self.ticket_defaults = (
+                defaults.get("user_id"),
+                defaults.get("rating_status"),
+                defaults.get("positive_rate_percentage", -1),
+            )
+
+    def _sequence_name(self, sequence):
+        """The next name of an ``ir.sequence``, as ``next_by_id`` gives it (without the call)."""
+        if sequence.id not in self.next_numbers:
+            prefix, suffix = sequence._get_prefix_suffix()
+            self.next_numbers[sequence.id] = sequence.number_next_actual
+            self.sequence_formats[sequence.id] = (prefix, sequence.padding, suffix)
+        number = self.next_numbers[sequence.id]
+        self.next_numbers[sequence.id] += sequence.number_increment
+        prefix, padding, suffix = self.sequence_formats[sequence.id]
+        return f"{prefix}{number:0{padding}d}{suffix}"
+
     def _finish_sequences(self):
         self.sale_sequence.write({"number_next": self.next_order})
+        for sequence_id, number in self.next_numbers.items():
+            self.env["ir.sequence"].browse(sequence_id).write({"number_next": number})
 
     # ------------------------------------------------------------------ one chunk
     def _chunk(self, customers):
         partner_ids, contact_ids = self._bulk_customers(customers)
         orders = [order for customer in customers for order in customer.orders]
         order_ids, line_ids = self._bulk_orders(customers, orders, contact_ids)
+        contact_of = {c.index: contact for c, contact in zip(customers, contact_ids, strict=True)}
+        self._bulk_deliveries(orders, order_ids, line_ids, contact_of)
         self._bulk_accounting(customers, orders, order_ids, line_ids, partner_ids, contact_ids)
-        self._bulk_opportunities(customers, orders, order_ids, contact_ids)
-        self._bulk_messages(customers, partner_ids, contact_ids)
+        lead_of = self._bulk_opportunities(customers, orders, order_ids, contact_ids)
+        record_of = {c.index: partner for c, partner in zip(customers, partner_ids, strict=True)}
+        self._bulk_messages(customers, contact_ids, record_of, lead_of)
+        self._bulk_meetings(customers, record_of, lead_of, contact_of)
+        self._bulk_activities(customers, record_of, lead_of)
+        if self.helpdesk:
+            self._bulk_tickets(customers, record_of, contact_of)
 
     def _row_stamp(self, when):
         return (*self.stamp, when, when)
@@ -341,80 +465,151 @@ class SqlWriter(OrmWriter):
         self.counts["order_lines"] += len(line_rows)
         return order_ids, ids_per_order
 
+    def _bulk_deliveries(self, orders, order_ids, line_ids, contact_of):
+        """A delivery per order, as confirming the order and validating it leaves them.
+
+        Delivered orders: the picking is done on the delivery day (its deadline is the promised
+        day, so late ones show), its moves and move lines done, valued at cost. The others: the
+        picking is ready, its quantities reserved. Then the quants follow (see _bulk_quants).
+        """
+        count = sum(len(order.lines) for order in orders)
+        ids = {
+            "picking": iter(self._ids("stock_picking", len(orders))),
+            "reference": iter(self._ids("stock_reference", len(orders))),
+            "move": iter(self._ids("stock_move", count)),
+            "line": iter(self._ids("stock_move_line", count)),
+        }
+        rows = {key: [] for key in ("pickings", "moves", "lines", "references", "sales",
+                                    "reference_moves")}  # fmt: skip
+        for order, order_id, order_line_ids in zip(orders, order_ids, line_ids, strict=True):
+            self._delivery(rows, ids, (order, order_id, order_line_ids), contact_of[order.customer])
+        env = self.env
+        insert(env, "stock_picking", PICKING, rows["pickings"])
+        insert(env, "stock_move", STOCK_MOVE, rows["moves"])
+        insert(env, "stock_move_line", STOCK_MOVE_LINE, rows["lines"])
+        insert(env, "stock_reference", columns("id:int name:text " + STAMP), rows["references"])
+        insert(env, "stock_reference_sale_rel", columns("sale_id:int reference_id:int"),
+               rows["sales"])  # fmt: skip
+        insert(env, "stock_reference_move_rel", columns("move_id:int reference_id:int"),
+               rows["reference_moves"])  # fmt: skip
+        self._bulk_quants(rows["lines"])
+        delivered = [order for order in orders if order.delivered is not None]
+        self.counts["deliveries"] += len(delivered)
+        self.counts["late_deliveries"] += sum(1 for order in delivered if order.late)
+
+    def _delivery(self, rows, ids, entry, contact):
+        """Rows of the delivery of one order: picking, moves, move lines, stock reference."""
+        plan = self.plan
+        order, order_id, order_line_ids = entry
+        warehouse = plan.customers[order.customer].warehouse
+        kind, stock, rule, sequence = self.deliveries[warehouse]
+        picking, reference = next(ids["picking"]), next(ids["reference"])
+        name, origin = self._sequence_name(sequence), self.order_names[order_id]
+        done = order.delivered is not None
+        state = "done" if done else "assigned"
+        created, promised = at(plan.day(order.day), 9), at(plan.day(order.promised), 17)
+        when = at(plan.day(order.delivered), 15) if done else promised
+        company, stamp = self.company.id, self._row_stamp(created)
+        rows["pickings"].append(
+            (picking, name, state, origin, order_id, "0", "direct", True, company, contact,
+             stock, self.customers_location, kind, promised, promised, when if done else None,
+             0.0, False, *stamp)
+        )  # fmt: skip
+        rows["references"].append((reference, origin, *stamp))
+        rows["sales"].append((order_id, reference))
+        for (product, quantity), sale_line in zip(order.lines, order_line_ids, strict=True):
+            move, product_id = next(ids["move"]), self.products[product].id
+            rows["moves"].append(
+                (move, picking, name, origin, state, 10, "0", company, contact, product_id,
+                 self.uom, quantity, quantity, quantity, self.uom, float(quantity), stock,
+                 self.customers_location, self.customers_location, kind,
+                 self.warehouses[warehouse].id, rule, sale_line, "make_to_stock", when,
+                 promised, created.date(), done, True, False, False, False, False, done,
+                 round(quantity * self.costs[product], 2) if done else None, *stamp)
+            )  # fmt: skip
+            rows["lines"].append(
+                (next(ids["line"]), move, picking, state, company, product_id, self.uom,
+                 quantity, quantity, done, stock, self.customers_location, when, *stamp)
+            )  # fmt: skip
+            rows["reference_moves"].append((move, reference))
+
+    def _bulk_quants(self, move_lines):
+        """Take the delivered quantities out of the warehouses' quants (one update for the
+        chunk), reserve the quantities still to deliver, and put the delivered goods in the
+        customers' location, as validating the deliveries does."""
+        moved, received, first = {}, {}, None
+        for line in move_lines:
+            state, product, quantity, source, when = line[3], line[5], line[7], line[10], line[12]
+            out, reserved = moved.get((source, product), (0, 0))
+            if state == "done":
+                moved[source, product] = (out + quantity, reserved)
+                received[product] = received.get(product, 0) + quantity
+                first = min(first or when, when)
+            else:
+                moved[source, product] = (out, reserved + quantity)
+        if not moved:
+            return
+        keys, amounts = zip(*sorted(moved.items()), strict=True)
+        self.env.cr.execute(
+            """UPDATE stock_quant q SET quantity = q.quantity - v.out,
+                      reserved_quantity = q.reserved_quantity + v.reserved
+                 FROM unnest(%s::int[], %s::int[], %s::numeric[], %s::numeric[])
+                      AS v(location_id, product_id, out, reserved)
+                WHERE q.location_id = v.location_id AND q.product_id = v.product_id
+                  AND q.lot_id IS NULL AND q.package_id IS NULL AND q.owner_id IS NULL""",
+            [[k[0] for k in keys], [k[1] for k in keys], [a[0] for a in amounts],
+             [a[1] for a in amounts]],
+        )  # fmt: skip
+        if not received:
+            return
+        products, quantities = zip(*sorted(received.items()), strict=True)
+        self.env.cr.execute(
+            """WITH v AS (SELECT * FROM unnest(%s::int[], %s::numeric[]) AS v(product_id, qty)),
+               updated AS (
+                   UPDATE stock_quant q SET quantity = q.quantity + v.qty FROM v
+                    WHERE q.location_id = %s AND q.product_id = v.product_id
+                      AND q.lot_id IS NULL AND q.package_id IS NULL AND q.owner_id IS NULL
+                RETURNING q.product_id)
+               INSERT INTO stock_quant (product_id, location_id, quantity, reserved_quantity,
+                                        in_date, inventory_quantity_set, inventory_diff_quantity,
+                                        create_uid, write_uid, create_date, write_date)
+               SELECT v.product_id, %s, v.qty, 0, %s, false, 0, %s, %s, %s, %s FROM v
+                WHERE v.product_id NOT IN (SELECT product_id FROM updated)""",
+            [list(products), list(quantities), self.customers_location, self.customers_location,
+             first, *self.stamp, first, first],
+        )  # fmt: skip
+
     def _bulk_accounting(self, customers, orders, order_ids, line_ids, partner_ids, contact_ids):
-        """Posted invoices of the delivered orders; payments reconciled with the paid ones."""
-        plan, products, company = self.plan, self.plan.products, self.company.id
+        """Posted invoices of the delivered orders, credit notes set against some of them, and
+        payments reconciled with the paid ones."""
+        plan = self.plan
         by_index = {c.index: n for n, c in enumerate(customers)}
         partner_of = {c.index: pid for c, pid in zip(customers, partner_ids, strict=True)}
         invoiced = [(o, oid, lids) for o, oid, lids in zip(orders, order_ids, line_ids,
                                                            strict=True)
                     if o.delivered is not None]  # fmt: skip
         paid = [entry for entry in invoiced if entry[0].paid is not None]
+        refunded = [entry for entry in invoiced if entry[0].refund is not None]
+        settled = [entry for entry in invoiced if self._settled(entry[0])]
         ids = {
-            "move": iter(self._ids("account_move", len(invoiced) + len(paid))),
+            "move": iter(self._ids("account_move",
+                                   len(invoiced) + len(paid) + len(refunded))),
             "aml": iter(self._ids("account_move_line",
-                                  sum(len(e[0].lines) + 1 for e in invoiced) + 2 * len(paid))),
+                                  sum(len(e[0].lines) + 1 for e in invoiced + refunded)
+                                  + 2 * len(paid))),
             "payment": iter(self._ids("account_payment", len(paid))),
-            "partial": iter(self._ids("account_partial_reconcile", len(paid))),
+            "partial": iter(self._ids("account_partial_reconcile", len(paid) + len(refunded))),
+            "full": iter(self._ids("account_full_reconcile", len(settled))),
         }  # fmt: skip
-        full_ids = iter(self._ids("account_full_reconcile", len(paid)))
-        rows = {key: [] for key in ("moves", "lines", "payments", "partials", "fulls", "matched")}
-        moves, lines, links = rows["moves"], rows["lines"], []
-        for order, order_id, order_line_ids in invoiced:
-            customer = plan.customers[order.customer]
-            contact = contact_ids[by_index[order.customer]]
-            commercial = partner_of[order.customer]
-            day = plan.day(order.delivered)
-            due = day + timedelta(days=PAYMENT_TERM_DAYS)
-            created = at(day, 16)
-            total = round(sum(q * products[p].price for p, q in order.lines), 2)
-            is_paid = order.paid is not None
-            residual = 0.0 if is_paid else total
-            prefix, number, name = self._number(self.sale_journal.code, day)
-            move_id = next(ids["move"])
-            origin = self.order_names[order_id]
-            rep = self.reps[customer.salesperson].id
-            moves.append(
-                (move_id, name, prefix, number, self.sale_journal.id, company, contact,
-                 commercial, contact, self.currency, rep,
-                 self.team_of[customer.salesperson].id, origin, "posted", "out_invoice", "no",
-                 name, "paid" if is_paid else "not_paid", customer.name, origin, day, day, due,
-                 day, 1.0, self.term, None, total, 0.0, total, residual, total, total, 0.0,
-                 total, total, residual, False, True, True, False, False,
-                 *self._row_stamp(created))
-            )  # fmt: skip
-            for number_in_order, ((product, quantity), sale_line) in enumerate(
-                zip(order.lines, order_line_ids, strict=True)
-            ):
-                price = products[product].price
-                subtotal = round(quantity * price, 2)
-                aml = next(ids["aml"])
-                lines.append(
-                    (aml, move_id, name, self.sale_journal.id, company, self.currency,
-                     self.currency, 10 + number_in_order, self.income, commercial,
-                     self.products[product].id, self.uom, "posted", origin,
-                     self.product_names[product], "product", day, day, None, 0.0, subtotal,
-                     -subtotal, -subtotal, 0.0, 0.0, quantity, price, subtotal, subtotal, 0.0,
-                     0.0, 0.0, 0.0, False, False, None, None, None, False, False, False, 100.0,
-                     False, *self._row_stamp(created))
-                )  # fmt: skip
-                links.append((aml, sale_line))
-            receivable = next(ids["aml"])
-            full = next(full_ids) if is_paid else None
-            lines.append(
-                (receivable, move_id, name, self.sale_journal.id, company, self.currency,
-                 self.currency, 10_000, self.receivable, commercial, None, None, "posted",
-                 origin, name, "payment_term", day, day, due, total, 0.0, total, total,
-                 residual, residual, None, None, None, None, None, None, None, 0.0, False,
-                 is_paid, full, str(full) if full else None, None, False, False, False, 100.0,
-                 False, *self._row_stamp(created))
-            )  # fmt: skip
-            if not is_paid:
-                continue
-            self._pay(rows, ids, order, customer.name, commercial, name, day, total,
-                      (move_id, receivable, full))  # fmt: skip
+        rows = {key: [] for key in ("moves", "lines", "payments", "partials", "fulls", "matched",
+                                    "links")}  # fmt: skip
+        for entry in invoiced:
+            order = entry[0]
+            parties = (plan.customers[order.customer], contact_ids[by_index[order.customer]],
+                       partner_of[order.customer])  # fmt: skip
+            self._invoice(rows, ids, entry, parties)
         env, payments = self.env, rows["payments"]
-        insert(env, "account_move", MOVE, moves)
+        insert(env, "account_move", MOVE, rows["moves"])
         insert(env, "account_full_reconcile", columns("id:int " + STAMP), rows["fulls"])
         insert(env, "account_payment", PAYMENT, payments)
         env.cr.execute(
@@ -422,14 +617,147 @@ class SqlWriter(OrmWriter):
                  FROM account_payment p WHERE p.move_id = m.id AND p.id = ANY(%s)""",
             [[row[0] for row in payments]],
         )
-        insert(env, "account_move_line", MOVE_LINE, lines)
+        insert(env, "account_move_line", MOVE_LINE, rows["lines"])
         insert(env, "account_partial_reconcile", PARTIAL, rows["partials"])
         insert(env, "sale_order_line_invoice_rel",
-               columns("invoice_line_id:int order_line_id:int"), links)  # fmt: skip
+               columns("invoice_line_id:int order_line_id:int"), rows["links"])  # fmt: skip
         insert(env, "account_move__account_payment", columns("invoice_id:int payment_id:int"),
                rows["matched"])  # fmt: skip
         self.counts["invoices"] += len(invoiced)
+        self.counts["refunds"] += len(refunded)
         self.counts["payments"] += len(payments)
+
+    @staticmethod
+    def _settled(order):
+        """Whether the invoice of `order` ends fully reconciled (paid, or wholly credited)."""
+        return order.paid is not None or (order.refund is not None and order.refund[1] == 1.0)
+
+    def _refunded(self, order):
+        """The lines of the credit note of `order`: (product, quantity, subtotal), and total."""
+        if order.refund is None:
+            return [], 0.0
+        share, products = order.refund[1], self.plan.products
+        lines = [(product, quantity * share, round(quantity * share * products[product].price, 2))
+                 for product, quantity in order.lines]  # fmt: skip
+        return lines, round(sum(line[2] for line in lines), 2)
+
+    def _invoice(self, rows, ids, entry, parties):
+        """Rows of the invoice of an order, and of its credit note and payment if any.
+
+        `entry` is (planned order, sale order id, its line ids); `parties` is (planned
+        customer, contact id, commercial partner id).
+        """
+        order, order_id, order_line_ids = entry
+        customer, contact, commercial = parties
+        products, company = self.plan.products, self.company.id
+        day = self.plan.day(order.delivered)
+        due = day + timedelta(days=PAYMENT_TERM_DAYS)
+        created = at(day, 16)
+        total = round(sum(q * products[p].price for p, q in order.lines), 2)
+        credited = self._refunded(order)[1]
+        settled = self._settled(order)
+        residual = 0.0 if settled else round(total - credited, 2)
+        if order.refund is not None and order.refund[1] == 1.0:
+            state = "reversed"
+        else:
+            state = "paid" if order.paid is not None else "partial" if credited else "not_paid"
+        prefix, number, name = self._number(self.sale_journal.code, day)
+        move_id = next(ids["move"])
+        origin = self.order_names[order_id]
+        rep = self.reps[customer.salesperson].id
+        rows["moves"].append(
+            (move_id, name, prefix, number, self.sale_journal.id, company, contact,
+             commercial, contact, self.currency, rep,
+             self.team_of[customer.salesperson].id, origin, "posted", "out_invoice", "no",
+             name, state, customer.name, origin, day, day, due,
+             day, 1.0, self.term, None, total, 0.0, total, residual, total, total, 0.0,
+             total, total, residual, False, True, True, False, False, None,
+             *self._row_stamp(created))
+        )  # fmt: skip
+        for number_in_order, ((product, quantity), sale_line) in enumerate(
+            zip(order.lines, order_line_ids, strict=True)
+        ):
+            price = products[product].price
+            subtotal = round(quantity * price, 2)
+            aml = next(ids["aml"])
+            rows["lines"].append(
+                (aml, move_id, name, self.sale_journal.id, company, self.currency,
+                 self.currency, 10 + number_in_order, self.income, commercial,
+                 self.products[product].id, self.uom, "posted", origin,
+                 self.product_names[product], "product", day, day, None, 0.0, subtotal,
+                 -subtotal, -subtotal, 0.0, 0.0, quantity, price, subtotal, subtotal, 0.0,
+                 0.0, 0.0, 0.0, False, False, None, None, None, False, False, False, 100.0,
+                 False, *self._row_stamp(created))
+            )  # fmt: skip
+            rows["links"].append((aml, sale_line))
+        receivable = next(ids["aml"])
+        full = next(ids["full"]) if settled else None
+        partial = next(ids["partial"]) if order.refund is not None else None
+        matching = str(full) if full else f"P{partial}" if partial else None
+        rows["lines"].append(
+            (receivable, move_id, name, self.sale_journal.id, company, self.currency,
+             self.currency, 10_000, self.receivable, commercial, None, None, "posted",
+             origin, name, "payment_term", day, day, due, total, 0.0, total, total,
+             residual, residual, None, None, None, None, None, None, None, 0.0, False,
+             settled, full, matching, None, False, False, False, 100.0,
+             False, *self._row_stamp(created))
+        )  # fmt: skip
+        if order.refund is not None:
+            self._refund(rows, ids, order, parties, (move_id, name, receivable, full, partial))
+        if order.paid is not None:
+            self._pay(rows, ids, order, customer.name, commercial, name, day,
+                      round(total - credited, 2), (move_id, receivable, full))  # fmt: skip
+
+    def _refund(self, rows, ids, order, parties, invoice):
+        """Rows of the credit note of an invoice, posted and reconciled with the invoice.
+
+        `invoice` is (move id, name, receivable line id, full reconcile id or None, partial
+        reconcile id). As the ORM path does: the same products and prices, on a share of the
+        invoiced quantities, with the invoice's payment terms.
+        """
+        customer, contact, commercial = parties
+        move_id, invoice_name, receivable, full, partial = invoice
+        journal, company, currency = self.sale_journal.id, self.company.id, self.currency
+        day = self.plan.day(order.refund[0])
+        due = day + timedelta(days=PAYMENT_TERM_DAYS)
+        created = at(day, 16)
+        lines, total = self._refunded(order)
+        prefix, number, name = self._number(self.refund_code, day)
+        refund = next(ids["move"])
+        ref = f"Credit note on {invoice_name}: damaged goods"
+        rows["moves"].append(
+            (refund, name, prefix, number, journal, company, contact, commercial, contact,
+             currency, self.reps[customer.salesperson].id, self.team_of[customer.salesperson].id,
+             ref, "posted", "out_refund", "no", None, "paid", customer.name, None, day, day,
+             due, None, 1.0, self.term, None, total, 0.0, total, 0.0, -total, -total, 0.0,
+             -total, -total, 0.0, False, True, True, False, False, move_id,
+             *self._row_stamp(created))
+        )  # fmt: skip
+        for number_in_order, (product, quantity, subtotal) in enumerate(lines):
+            rows["lines"].append(
+                (next(ids["aml"]), refund, name, journal, company, currency, currency,
+                 10 + number_in_order, self.income, commercial, self.products[product].id,
+                 self.uom, "posted", ref, self.product_names[product], "product", day, day,
+                 None, subtotal, 0.0, subtotal, subtotal, 0.0, 0.0, quantity,
+                 self.plan.products[product].price, subtotal, subtotal, 0.0, 0.0, 0.0, 0.0,
+                 False, False, None, None, None, False, False, False, 100.0, False,
+                 *self._row_stamp(created))
+            )  # fmt: skip
+        counterpart = next(ids["aml"])
+        matching = str(full) if full else f"P{partial}"
+        rows["lines"].append(
+            (counterpart, refund, name, journal, company, currency, currency, 10_000,
+             self.receivable, commercial, None, None, "posted", ref, None, "payment_term", day,
+             day, due, 0.0, total, -total, -total, 0.0, 0.0, None, None, None, None, None,
+             None, None, 0.0, False, True, full, matching, None, False, False, False, 100.0,
+             False, *self._row_stamp(created))
+        )  # fmt: skip
+        rows["partials"].append(
+            (partial, receivable, counterpart, full, currency, currency, company, day, total,
+             total, total, *self._row_stamp(at(day, 12)))
+        )  # fmt: skip
+        if full and order.paid is None:  # wholly credited: the credit note settles the invoice
+            rows["fulls"].append((full, *self._row_stamp(at(day, 12))))
 
     def _pay(self, rows, ids, order, customer_name, commercial, name, day, total, invoice):
         """Rows of the payment of an invoice: payment, entry, lines, reconciliation.
@@ -447,7 +775,7 @@ class SqlWriter(OrmWriter):
              self.bank_journal.id, self.company.id, commercial, commercial, None, self.currency,
              None, None, name, "posted", "entry", "no", None, "not_paid", customer_name,
              None, pay_day, None, pay_day, None, 0.0, None, None, 0.0, 0.0, total, 0.0,
-             0.0, 0.0, 0.0, total, total, 0.0, True, True, True, False, False,
+             0.0, 0.0, 0.0, total, total, 0.0, True, True, True, False, False, None,
              *self._row_stamp(pay_created))
         )  # fmt: skip
         label = f"{self.method_line.name}: {name}"
@@ -480,7 +808,10 @@ class SqlWriter(OrmWriter):
         rows["matched"].append((move_id, payment))
 
     def _bulk_opportunities(self, customers, orders, order_ids, contact_ids):
-        """Opportunities of the chunk's customers, a tracking message for their last stage."""
+        """Opportunities of the chunk's customers, a tracking message for their last stage.
+
+        Returns {index in the plan's opportunities: crm.lead id}.
+        """
         plan = self.plan
         indexes = {c.index for c in customers}
         by_index = {c.index: n for n, c in enumerate(customers)}
@@ -533,6 +864,8 @@ class SqlWriter(OrmWriter):
                 [[o for o, _lead in links], [lead for _o, lead in links]],
             )
         self.counts["opportunities"] += len(rows)
+        numbers = [number for number, _opportunity in self._planned("opportunities", customers)]
+        return dict(zip(numbers, ids, strict=True))
 
     def opportunities_of(self, indexes):
         """The planned opportunities of the customers in `indexes`, in plan order."""
@@ -544,14 +877,14 @@ class SqlWriter(OrmWriter):
         return [o for index in sorted(indexes)
                 for o in self._opportunities_by_customer.get(index, ())]  # fmt: skip
 
-    def _bulk_messages(self, customers, partner_ids, contact_ids):
-        """E-mails in and out and logged calls on the customers (not those on leads)."""
+    def _bulk_messages(self, customers, contact_ids, record_of, lead_of):
+        """E-mails in and out and logged calls on the customers and their opportunities."""
         plan = self.plan
         by_index = {c.index: n for n, c in enumerate(customers)}
         if not hasattr(self, "_interactions_by_customer"):
             grouped = {}
             for item in plan.interactions:
-                if item.kind != "meeting" and item.opportunity is None:
+                if item.kind != "meeting":
                     grouped.setdefault(item.customer, []).append(item)
             self._interactions_by_customer = grouped
         items = [i for c in customers for i in self._interactions_by_customer.get(c.index, ())]
@@ -577,11 +910,139 @@ class SqlWriter(OrmWriter):
                 values = ("email", self.subtypes["comment"], item.subject,
                           f"<p>{item.subject}</p>", None)  # fmt: skip
             message_type, subtype, subject, body, activity_type = values
+            model, res_id, _name = self._record(item, record_of, lead_of)
+            tag = "crm-lead" if model == "crm.lead" else "partner"
             rows.append(
-                (message_id, "res.partner", partner_ids[n], message_type, subtype,
+                (message_id, model, res_id, message_type, subtype,
                  author, email_from, subject, body, when, self.company.id, activity_type,
-                 f"<partner-{partner_ids[n]}-{message_id}@generated>", *self._row_stamp(when))
+                 f"<{tag}-{res_id}-{message_id}@generated>", *self._row_stamp(when))
             )  # fmt: skip
         insert(self.env, "mail_message", MESSAGE, rows)
         self.counts["emails"] += sum(1 for row in rows if row[3] == "email")
         self.counts["calls"] += sum(1 for row in rows if row[3] == "notification")
+
+    # ------------------------------------------------------------------ relationship
+    def _planned(self, kind, customers):
+        """(index in the plan's list, item) of the planned `kind` of the `customers`, in plan
+        order; `kind`: "opportunities", "activities", "tickets" or "meetings" (interactions)."""
+        if kind not in self._by_customer:
+            grouped = {}
+            items = self.plan.interactions if kind == "meetings" else getattr(self.plan, kind)
+            for number, item in enumerate(items):
+                if kind != "meetings" or item.kind == "meeting":
+                    grouped.setdefault(item.customer, []).append((number, item))
+            self._by_customer[kind] = grouped
+        return [pair for c in customers for pair in self._by_customer[kind].get(c.index, ())]
+
+    def _record(self, item, record_of, lead_of):
+        """(model, id, display name) of the record a planned meeting or activity is on: its
+        opportunity, or else its customer."""
+        if item.opportunity is not None:
+            name = self.plan.opportunities[item.opportunity].name
+            return "crm.lead", lead_of[item.opportunity], name
+        return "res.partner", record_of[item.customer], self.plan.customers[item.customer].name
+
+    @staticmethod
+    def _contact_name(customer):
+        """The name of the partner we deal with: the contact person, or the individual."""
+        return customer.contact if customer.is_company else customer.name
+
+    def _activity_stamp(self, deadline):
+        """The creation stamp of an activity: a week before its deadline (or before today)."""
+        return self._row_stamp(at(min(deadline, self.plan.today) - timedelta(days=7), 9))
+
+    def _bulk_meetings(self, customers, record_of, lead_of, contact_of):
+        """Meetings on the customers and their opportunities, as creating the calendar events
+        leaves them: the event, the contact and the salesperson as attendees, and the meeting
+        activity the calendar puts on the customer or the opportunity."""
+        plan = self.plan
+        meetings = self._planned("meetings", customers)
+        event_ids = self._ids("calendar_event", len(meetings))
+        attendee_ids = iter(self._ids("calendar_attendee", 2 * len(meetings)))
+        activity_ids = self._ids("mail_activity", len(meetings))
+        rows = {key: [] for key in ("events", "attendees", "partners", "activities")}
+        for (_number, item), event, activity in zip(meetings, event_ids, activity_ids,
+                                                    strict=True):  # fmt: skip
+            customer = plan.customers[item.customer]
+            rep = self.reps[customer.salesperson]
+            model, res_id, res_name = self._record(item, record_of, lead_of)
+            start = at(plan.day(item.day), 11)
+            name = f"{item.subject}: {customer.name}"
+            stamp = self._row_stamp(start - timedelta(days=7))
+            rows["events"].append(
+                (event, name, start, start + timedelta(hours=1), 1.0, False, True, "busy",
+                 rep.id, self.models[model], model, res_id, False,
+                 self._meeting_description(rep, customer), *stamp)
+            )  # fmt: skip
+            for partner, common_name in ((contact_of[item.customer], self._contact_name(customer)),
+                                         (rep.partner_id.id, rep.name)):  # fmt: skip
+                rows["attendees"].append(
+                    (next(attendee_ids), event, partner, "needsAction", common_name,
+                     uuid.uuid4().hex, *stamp)
+                )  # fmt: skip
+                rows["partners"].append((partner, event))
+            rows["activities"].append(
+                (activity, self.models[model], model, res_id, res_name,
+                 self.activity_types["meeting"], name, start.date(), rep.id, True, event,
+                 *self._activity_stamp(start.date()))
+            )  # fmt: skip
+        insert(self.env, "calendar_event", EVENT, rows["events"])
+        insert(self.env, "calendar_attendee", ATTENDEE, rows["attendees"])
+        insert(self.env, "calendar_event_res_partner_rel",
+               columns("res_partner_id:int calendar_event_id:int"), rows["partners"])  # fmt: skip
+        insert(self.env, "mail_activity", ACTIVITY, rows["activities"])
+        self.counts["meetings"] += len(meetings)
+
+    def _meeting_description(self, rep, customer):
+        """The description the calendar gives a one-to-one meeting: organizer and contact."""
+        details = [
+            Markup('<strong>Organized by</strong><br>%s<br><a href="mailto:%s">%s</a>')
+            % (rep.name, rep.email, rep.email),
+            Markup('<strong>Contact Details</strong><br>%s<br><a href="mailto:%s">%s</a>')
+            % (self._contact_name(customer), customer.email, customer.email),
+        ]
+        return str(Markup("<div>%s</div>") % Markup("<br><br>").join(details))
+
+    def _bulk_activities(self, customers, record_of, lead_of):
+        """Planned activities (some overdue) on the customers and their open opportunities."""
+        plan = self.plan
+        planned = self._planned("activities", customers)
+        rows = []
+        for (_number, activity), activity_id in zip(
+            planned, self._ids("mail_activity", len(planned)), strict=True
+        ):
+            model, res_id, res_name = self._record(activity, record_of, lead_of)
+            deadline = plan.day(activity.deadline)
+            rows.append(
+                (activity_id, self.models[model], model, res_id, res_name,
+                 self.activity_types[activity.kind], activity.summary, deadline,
+                 self.reps[plan.customers[activity.customer].salesperson].id, True, None,
+                 *self._activity_stamp(deadline))
+            )  # fmt: skip
+        insert(self.env, "mail_activity", ACTIVITY, rows)
+        self.counts["activities"] += len(rows)
+
+    def _bulk_tickets(self, customers, record_of, contact_of):
+        """Helpdesk tickets, open and closed, numbered from the ticket sequence."""
+        plan, helpdesk = self.plan, self.helpdesk
+        user, rating_status, rate = self.ticket_defaults
+        planned = self._planned("tickets", customers)
+        rows = []
+        for (_number, ticket), ticket_id in zip(
+            planned, self._ids("helpdesk_ticket", len(planned)), strict=True
+        ):
+            customer = plan.customers[ticket.customer]
+            opened = at(plan.day(ticket.day), 8)
+            closed = at(plan.day(ticket.closed), 14) if ticket.closed is not None else None
+            stage, unattended = helpdesk["stages"][ticket.stage]
+            rows.append(
+                (ticket_id, self._sequence_name(self.ticket_sequence), ticket.subject,
+                 str(Markup("<p>%s</p>") % ticket.subject), contact_of[ticket.customer],
+                 record_of[ticket.customer], self._contact_name(customer), customer.email,
+                 self.company.id, helpdesk["team"], user, helpdesk["channels"][ticket.channel],
+                 helpdesk["categories"][ticket.category], stage, unattended, ticket.priority, 10,
+                 True, closed, closed or opened, rating_status, rate, 0.0,
+                 *self._row_stamp(opened))
+            )  # fmt: skip
+        insert(self.env, "helpdesk_ticket", TICKET, rows)
+        self.counts["tickets"] += len(rows)
