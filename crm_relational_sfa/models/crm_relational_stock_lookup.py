@@ -44,10 +44,14 @@ class CrmRelationalStockLookup(models.AbstractModel):
         """
         query = self._check_query(query)
         quantity = self._check_quantity(quantity)
-        limit = max(1, min(int(limit or 10), MAX_RESULTS))
-        uom = self.env["uom.uom"].browse(uom_id).exists() if uom_id else None
-        if uom_id and not uom:
-            raise UserError(self.env._("Unknown unit of measure %s.", uom_id))
+        limit = max(1, min(self._check_id(limit or 10, self.env._("The limit")), MAX_RESULTS))
+        uom = None
+        if uom_id:
+            uom = (
+                self.env["uom.uom"].browse(self._check_id(uom_id, self.env._("The unit"))).exists()
+            )
+            if not uom:
+                raise UserError(self.env._("Unknown unit of measure %s.", uom_id))
         products = self.env["product.product"].search(self._product_domain(query), limit=limit)
         warehouses = self._warehouses(warehouse_ids)
         stock = self._stock(products, warehouses)
@@ -94,6 +98,12 @@ class CrmRelationalStockLookup(models.AbstractModel):
             )
         return query
 
+    def _check_id(self, value, what):
+        """A positive whole number given over RPC (not a boolean, a float or a text)."""
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise UserError(self.env._("%(what)s must be a positive whole number.", what=what))
+        return value
+
     def _check_quantity(self, quantity):
         try:
             quantity = float(quantity)
@@ -114,7 +124,7 @@ class CrmRelationalStockLookup(models.AbstractModel):
         domain = Domain("company_id", "in", self.env.companies.ids)
         if warehouse_ids:
             if not isinstance(warehouse_ids, (list, tuple)) or not all(
-                isinstance(i, int) for i in warehouse_ids
+                isinstance(i, int) and not isinstance(i, bool) for i in warehouse_ids
             ):
                 raise UserError(self.env._("Warehouses are given as a list of ids."))
             domain &= Domain("id", "in", list(warehouse_ids))
