@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 export DB TEST_DB BENCH_DB PORT SIZE SEED ODOO_SOURCE_URL PYTEST_ARGS
 DEVENV := tools/devenv.sh
 
-.PHONY: run test test-fast lint pot bench setup stop clean
+.PHONY: run test test-fast test-host lint pot bench setup stop clean
 
 run:  ## set everything up, then serve the web client on http://localhost:$(PORT)
 	@$(DEVENV) run
@@ -22,6 +22,9 @@ test:  ## set everything up, then run the whole test suite on a fresh database
 
 test-fast:  ## the test suite without the slow lifecycle and server tests
 	@PYTEST_MARK="not slow" $(DEVENV) test
+
+test-host:  ## Odoo's crm and sale_stock and OCA's helpdesk tests with the three addons installed
+	@$(DEVENV) test-host
 
 lint:  ## ruff and pylint-odoo on the addons
 	@$(DEVENV) lint
