@@ -43,6 +43,15 @@ class HelpdeskTicket(models.Model):
     relational_value_tier = fields.Selection(
         string="Customer Tier", related="commercial_partner_id.relational_value_tier"
     )
+    relational_stage = fields.Selection(
+        string="Relationship Stage", related="commercial_partner_id.relational_stage"
+    )
+    relational_health_score = fields.Integer(
+        string="Customer Health", related="commercial_partner_id.relational_health_score"
+    )
+    relational_churn_risk = fields.Boolean(
+        string="Churn Risk", related="commercial_partner_id.relational_churn_risk"
+    )
     relational_required_skill_ids = fields.Many2many(
         "crm.relational.skill",
         string="Required Skills",
