@@ -1,3 +1,4 @@
+import json
 import logging
 from datetime import datetime, time, timedelta
 
@@ -22,6 +23,8 @@ FIT_SAMPLE = 200_000
 BATCH_SIZE = 20_000
 HALF_YEAR_DAYS = 182
 YEAR_DAYS = 365
+# The users waiting for a background recompute to finish (system parameter, JSON list of ids).
+NOTIFY_PARAMETER = "crm_relational.recompute_notify_user_ids"
 # First key of the advisory lock that keeps two recomputes of one company apart.
 LOCK_KEY = 2_918_431
 FACTS = SQL.identifier("crm_relational_facts")
@@ -256,10 +259,58 @@ class CrmRelationalProfile(models.Model):
         }
 
     @api.model
+    def action_recompute_background(self):
+        """Start the full recompute in the background (the scheduled job, now); the user gets
+        a notification when it has finished, and the browser stays free meanwhile."""
+        if not self.env.user.has_group("crm_relational.group_manager"):
+            raise AccessError(self.env._("Only relationship administrators recompute profiles."))
+        # sudo: a list of user ids waiting for the job, kept where the job can read it
+        parameters = self.env["ir.config_parameter"].sudo()
+        waiting = set(json.loads(parameters.get_param(NOTIFY_PARAMETER) or "[]"))
+        parameters.set_param(NOTIFY_PARAMETER, json.dumps(sorted(waiting | {self.env.uid})))
+        # sudo: starting a scheduled action needs write access on it, not given to managers
+        self.env.ref("crm_relational.ir_cron_recompute_profiles").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._(
+                    "The profiles are being recomputed in the background; you will be told "
+                    "when it has finished."
+                ),
+            },
+        }
+
+    @api.model
     def _cron_recompute(self, incremental=False):
-        """Scheduled recompute, committing after each batch (see ``_recompute``)."""
+        """Scheduled recompute, committing after each batch (see ``_recompute``); then tells
+        the users who asked for it (``action_recompute_background``) that it has finished."""
         companies = self.env["res.company"].search([("active", "=", True)])
         self.with_context(crm_relational_commit=True)._recompute(companies, incremental=incremental)
+        if not incremental:
+            self._notify_recompute_done()
+
+    @api.model
+    def _notify_recompute_done(self):
+        """Tell the users waiting for a background recompute that it has finished."""
+        # sudo: the job reads and clears the list of users waiting for it
+        parameters = self.env["ir.config_parameter"].sudo()
+        waiting = (
+            self.env["res.users"]
+            .browse(json.loads(parameters.get_param(NOTIFY_PARAMETER) or "[]"))
+            .exists()
+        )
+        for user in waiting:
+            user._bus_send(
+                "simple_notification",
+                {
+                    "type": "success",
+                    "title": self.env._("Relationships"),
+                    "message": self.env._("The customer profiles are up to date."),
+                },
+            )
+        parameters.set_param(NOTIFY_PARAMETER, "[]")
 
     # ------------------------------------------------------------------ computation
     @api.model

@@ -148,6 +148,28 @@ class TestProfile(RelationalCase):
             "success",
         )
 
+    def test_background_recompute_tells_who_asked(self):
+        with self.assertRaises(AccessError):
+            self.Profile.with_user(self.salesman).action_recompute_background()
+        cron = self.env.ref("crm_relational.ir_cron_recompute_profiles")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        action = self.Profile.with_user(self.sales_manager).action_recompute_background()
+        self.assertEqual(action["params"]["type"], "info")
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1
+        )
+        self.env["bus.bus"].search([]).unlink()
+        # What the job does once its (committing) run is over.
+        self.Profile._notify_recompute_done()
+        self.env.cr.precommit.run()  # the bus writes its notifications just before commit
+        notices = self.env["bus.bus"].search([("message", "like", "simple_notification")])
+        self.assertEqual(len(notices), 1)
+        self.assertIn(f'"res.partner",{self.sales_manager.partner_id.id}]', notices.channel)
+        self.assertEqual(
+            self.env["ir.config_parameter"].get_param("crm_relational.recompute_notify_user_ids"),
+            "[]",
+        )
+
     def test_stage_and_its_history(self):
         loyal = self.profile(self.loyal)
         # Last half-year 500 of revenue, the half-year before 1500: declining.
