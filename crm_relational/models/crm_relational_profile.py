@@ -349,13 +349,14 @@ class CrmRelationalProfile(models.Model):
         )
         run.customer_count = run.done_count + self.env.cr.fetchone()[0]
         rules = self.env["crm.relational.relationship.type"]._rules()
+        batch_size = self._batch_size()
         while True:
             self.env.cr.execute(
                 SQL(
                     "SELECT * FROM %s WHERE partner_id > %s ORDER BY partner_id LIMIT %s",
                     FACTS,
                     run.last_partner_id,
-                    BATCH_SIZE,
+                    batch_size,
                 )
             )
             names = [column.name for column in self.env.cr.description]
@@ -378,6 +379,17 @@ class CrmRelationalProfile(models.Model):
         self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", FACTS))
         self.invalidate_model()
         return True
+
+    def _batch_size(self):
+        """Customers scored and committed together: the system parameter
+        ``crm_relational.batch_size`` if set (less memory, more commits), else 20,000."""
+        # sudo: a technical setting read by the engine whoever started it
+        value = self.env["ir.config_parameter"].sudo().get_param("crm_relational.batch_size")
+        try:
+            return max(int(value), 1) if value else BATCH_SIZE
+        except ValueError:
+            _logger.warning("crm_relational.batch_size is not a number: %r", value)
+            return BATCH_SIZE
 
     def _lock(self, company):
         """Take the company's recompute lock for the current transaction, if it is free."""
