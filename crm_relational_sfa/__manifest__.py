@@ -21,4 +21,7 @@
         "views/crm_relational_sfa_menus.xml",
     ],
     "demo": ["demo/crm_relational_sales_target_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["crm_relational_sfa/static/tests/tours/*.js"],
+    },
 }

@@ -219,7 +219,8 @@ cmd_test_host() {
     db_exists "$db" && psql -d postgres -qc "DROP DATABASE \"$db\" WITH (FORCE)" >/dev/null
     initdb_cached "$db"
     for module in $HOST_PYTEST; do
-        paths+=("$("$PY" -c "import os, odoo.addons.$module as m; print(os.path.dirname(m.__file__))")/tests")
+        paths+=("$("$PY" -c "from odoo.tools import config; config.parse_config(['-c', '$ODOO_CONF'])
+from odoo.modules.module import get_module_path; print(get_module_path('$module'))")/tests")
     done
     cd "$ROOT"
     "$PY" -m pytest --odoo-config "$ODOO_CONF" --odoo-database "$db" -p no:cacheprovider \

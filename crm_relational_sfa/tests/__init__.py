@@ -4,3 +4,4 @@ from . import test_opportunity
 from . import test_call_sheet
 from . import test_forecast_engine
 from . import test_forecast
+from . import test_tours
