@@ -39,6 +39,19 @@ class TestTours(HttpCase):
             login="tour_rep",
         )
 
+    def test_rep_reads_the_relationship_in_arabic(self):
+        self.env["res.lang"]._activate_lang("ar_001")
+        self.env["ir.module.module"]._load_module_terms(
+            ["crm_relational", "crm_relational_sfa"], ["ar_001"], overwrite=True
+        )
+        self.rep.lang = "ar_001"
+        self.env.registry.clear_cache()  # the languages' cached data, read by the web client
+        self.start_tour(
+            f"/odoo/res.partner/{self.customer.id}",
+            "crm_relational_rep_call_arabic",
+            login="tour_rep",
+        )
+
     def test_manager_reads_the_forecast(self):
         self.start_tour(
             "/odoo/action-crm_relational_sfa.action_server_crm_relational_forecast_now",

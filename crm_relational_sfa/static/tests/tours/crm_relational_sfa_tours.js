@@ -22,6 +22,29 @@ registry.category("web_tour.tours").add("crm_relational_rep_call", {
     ],
 });
 
+/** The same in Arabic: the web client right to left, the relationship in Arabic. */
+registry.category("web_tour.tours").add("crm_relational_rep_call_arabic", {
+    steps: () => [
+        {
+            trigger: "body.o_rtl .o_form_view",
+            content: "The web client is right to left",
+        },
+        {
+            trigger: ".o_form_view .o_notebook a[name='crm_relational']:contains('العلاقة')",
+            content: "The Relationship tab, in Arabic",
+            run: "click",
+        },
+        {
+            trigger: ".o_notebook .o_field_widget[name='relational_value_tier']",
+            content: "The value tier is shown",
+        },
+        {
+            trigger: ".o_notebook .o_field_widget[name='relational_stage']:not(:contains('Growing'))",
+            content: "The relationship stage, translated",
+        },
+    ],
+});
+
 /** During the call: the stock lookup, per warehouse, for the quantity asked. */
 registry.category("web_tour.tours").add("crm_relational_stock_lookup", {
     steps: () => [
