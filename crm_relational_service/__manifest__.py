@@ -30,4 +30,7 @@
         "views/crm_relational_service_menus.xml",
     ],
     "demo": ["demo/crm_relational_skill_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["crm_relational_service/static/tests/tours/*.js"],
+    },
 }

@@ -5,3 +5,4 @@ from . import test_routing
 from . import test_back_office
 from . import test_knowledge
 from . import test_portal
+from . import test_tours

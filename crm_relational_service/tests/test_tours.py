@@ -1,0 +1,54 @@
+from odoo.tests import HttpCase, new_test_user
+
+
+class TestServiceTours(HttpCase):
+    """An agent's routed ticket solved with an article, and the customer's portal, in a real
+    browser (headless Chromium)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agent = new_test_user(
+            cls.env, login="tour_agent", password="tour_agent!",
+            groups="helpdesk_mgmt.group_helpdesk_user_own",
+        )  # fmt: skip
+        cls.team = cls.env["helpdesk.ticket.team"].create(
+            {"name": "Tour support", "relational_routing": True, "resource_calendar_id": False,
+             "user_ids": [(6, 0, cls.agent.ids)]}
+        )  # fmt: skip
+        # Every skill a ticket may require (the demo data's languages and channels too).
+        skills = cls.env["crm.relational.skill"].search([("active", "=", True)])
+        cls.env["crm.relational.agent"].create(
+            {"user_id": cls.agent.id, "capacity": 5,
+             "skill_ids": [(0, 0, {"skill_id": skill.id, "level": 5}) for skill in skills]}
+        )  # fmt: skip
+        cls.env["crm.relational.kb.article"].create(
+            {"name": "Reset the dimmer", "lang": "en_US", "is_public": True,
+             "body": "<p>Hold the button ten seconds: the dimmer flickering stops.</p>"}
+        )  # fmt: skip
+        company = cls.env["res.partner"].create({"name": "Tour Lights", "is_company": True})
+        cls.customer = new_test_user(
+            cls.env, login="tour_customer", password="tour_customer!",
+            groups="base.group_portal",
+            partner_id=cls.env["res.partner"].create(
+                {"name": "Rana", "parent_id": company.id, "email": "rana@tour.example"}
+            ).id,
+        )  # fmt: skip
+        cls.ticket = cls.env["helpdesk.ticket"].create(
+            {"name": "Flickering dimmer", "team_id": cls.team.id,
+             "partner_id": cls.customer.partner_id.id,
+             "description": "<p>The dimmer is flickering since yesterday.</p>"}
+        )  # fmt: skip
+
+    def test_agent_solves_a_routed_ticket_with_an_article(self):
+        self.assertEqual(self.ticket.user_id, self.agent)
+        self.start_tour(
+            f"/odoo/helpdesk.ticket/{self.ticket.id}",
+            "crm_relational_agent_ticket",
+            login="tour_agent",
+        )
+        self.assertTrue(self.ticket.closed)
+        self.assertEqual(self.ticket.relational_solution_article_id.name, "Reset the dimmer")
+
+    def test_customer_follows_the_ticket_on_the_portal(self):
+        self.start_tour("/my/tickets", "crm_relational_portal_ticket", login="tour_customer")
