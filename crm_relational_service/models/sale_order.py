@@ -11,11 +11,7 @@ class SaleOrder(models.Model):
 
     @api.depends("relational_ticket_ids")
     def _compute_relational_ticket_count(self):
-        counts = dict(
-            self.env["helpdesk.ticket"]._read_group(
-                [("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"]
-            )
-        )
+        counts = self.env["helpdesk.ticket"]._relational_counts("sale_order_id", self)
         for order in self:
             order.relational_ticket_count = counts.get(order, 0)
 

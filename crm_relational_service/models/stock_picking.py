@@ -11,11 +11,7 @@ class StockPicking(models.Model):
 
     @api.depends("relational_ticket_ids")
     def _compute_relational_ticket_count(self):
-        counts = dict(
-            self.env["helpdesk.ticket"]._read_group(
-                [("picking_id", "in", self.ids)], ["picking_id"], ["__count"]
-            )
-        )
+        counts = self.env["helpdesk.ticket"]._relational_counts("picking_id", self)
         for picking in self:
             picking.relational_ticket_count = counts.get(picking, 0)
 
