@@ -13,28 +13,18 @@ opportunities open at each month's start really brought within the month. Writes
 to bench/results/forecast.json.
 """
 
-import argparse
-import json
-import os
-import threading
 import time
+
+from . import common
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
+    parser = common.parser(__doc__)
     parser.add_argument("--periods", type=int, default=6)
     args = parser.parse_args(argv)
 
-    import odoo
-    from odoo.modules.registry import Registry
-    from odoo.tools import config
-
-    config.parse_config(["-c", args.config, "-d", args.database, "--no-http", "--log-level=warn"])
-    threading.current_thread().dbname = args.database
-    with Registry(args.database).cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with common.odoo_env(args) as env:
+        cr = env.cr
         company = env.company
         Model, Forecast = env["crm.relational.forecast.model"], env["crm.relational.forecast"]
         started = time.perf_counter()
@@ -95,12 +85,7 @@ def main(argv=None):
         "backtest_mape_pct": round(mean_pct("forecast"), 1),
         "backtest_mape_odoo_pct": round(mean_pct("odoo"), 1),
     }
-    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    with open(os.path.join(os.path.dirname(__file__), "results", "forecast.json"), "a") as file:
-        file.write(json.dumps(result) + "\n")
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"{key:<{width}}  {value}")
+    common.record("forecast", result)
 
 
 if __name__ == "__main__":

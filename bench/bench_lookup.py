@@ -10,34 +10,19 @@ warehouse context (without receipts or promise dates). Prints p50/p95 latency of
 writes a JSON line to bench/results/lookup.json.
 """
 
-import argparse
-import json
-import os
 import statistics
-import threading
 import time
 
-
-def _percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+from . import common
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
+    parser = common.parser(__doc__)
     parser.add_argument("--lookups", type=int, default=500)
     args = parser.parse_args(argv)
 
-    import odoo
-    from odoo.modules.registry import Registry
-    from odoo.tools import config
-
-    config.parse_config(["-c", args.config, "-d", args.database, "--no-http", "--log-level=warn"])
-    threading.current_thread().dbname = args.database
-    with Registry(args.database).cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with common.odoo_env(args) as env:
+        cr = env.cr
         cr.execute(
             "SELECT DISTINCT p.id FROM product_product p JOIN stock_quant q ON q.product_id = p.id"
             " WHERE p.default_code IS NOT NULL ORDER BY p.id"
@@ -71,18 +56,13 @@ def main(argv=None):
         "warehouses": len(warehouses),
         "lookups": args.lookups,
         "lookup_p50_ms": round(statistics.median(ours) * 1000, 1),
-        "lookup_p95_ms": round(_percentile(ours, 0.95) * 1000, 1),
+        "lookup_p95_ms": round(common.percentile(ours, 0.95) * 1000, 1),
         "lookup_queries_p50": statistics.median(queries),
         "native_p50_ms": round(statistics.median(native) * 1000, 1),
-        "native_p95_ms": round(_percentile(native, 0.95) * 1000, 1),
-        "ratio_p95": round(_percentile(native, 0.95) / _percentile(ours, 0.95), 2),
+        "native_p95_ms": round(common.percentile(native, 0.95) * 1000, 1),
+        "ratio_p95": round(common.percentile(native, 0.95) / common.percentile(ours, 0.95), 2),
     }
-    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    with open(os.path.join(os.path.dirname(__file__), "results", "lookup.json"), "a") as file:
-        file.write(json.dumps(result) + "\n")
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"{key:<{width}}  {value}")
+    common.record("lookup", result)
 
 
 if __name__ == "__main__":

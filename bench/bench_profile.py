@@ -10,12 +10,10 @@ for all customers is extrapolated linearly from the sample (running it on 100,00
 would take hours). Writes a JSON line to bench/results/profile.json.
 """
 
-import argparse
-import json
-import os
-import threading
 import time
 import tracemalloc
+
+from . import common
 
 
 def _queries(cr):
@@ -69,20 +67,12 @@ def _incremental(env):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
+    parser = common.parser(__doc__)
     parser.add_argument("--sample", type=int, default=300)
     args = parser.parse_args(argv)
 
-    import odoo
-    from odoo.modules.registry import Registry
-    from odoo.tools import config
-
-    config.parse_config(["-c", args.config, "-d", args.database, "--no-http", "--log-level=warn"])
-    threading.current_thread().dbname = args.database
-    with Registry(args.database).cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with common.odoo_env(args) as env:
+        cr = env.cr
         Profile = env["crm.relational.profile"]
         customers = env["sale.order"].search_count([("state", "=", "sale")])
         lines = env["sale.order.line"].search_count([("state", "=", "sale")])
@@ -145,12 +135,7 @@ def main(argv=None):
         ),
         "order_counts_equal": f"{checked}/{len(partners)}",
     }
-    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    with open(os.path.join(os.path.dirname(__file__), "results", "profile.json"), "a") as file:
-        file.write(json.dumps(result) + "\n")
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"{key:<{width}}  {value}")
+    common.record("profile", result)
 
 
 if __name__ == "__main__":

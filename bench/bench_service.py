@@ -12,13 +12,11 @@ the knowledge base by full text next to the Odoo-native ``ilike`` search on titl
 Prints p50/p95 of each and appends a JSON line to bench/results/service.json.
 """
 
-import argparse
-import json
-import os
 import random
 import statistics
-import threading
 import time
+
+from . import common
 
 WORDS = {
     "en_US": "lamp switch bulb dimmer invoice payment delivery late broken colour cable "
@@ -46,11 +44,6 @@ def _vocabulary(rng, size=3000):
         made_up = {"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _n in range(size)}
         vocabulary[lang] = words + sorted(made_up)
     return vocabulary
-
-
-def _percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
 def _setup(env, args, rng):
@@ -170,28 +163,19 @@ def _time_search(env, rng, samples):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
+    parser = common.parser(__doc__)
     parser.add_argument("--agents", type=int, default=200)
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args(argv)
 
-    import odoo
-    from odoo.modules.registry import Registry
-    from odoo.tools import config
-
-    config.parse_config(["-c", args.config, "-d", args.database, "--no-http", "--log-level=warn"])
-    threading.current_thread().dbname = args.database
     rng = random.Random(7)
-    with Registry(args.database).cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with common.odoo_env(args) as env:
         team = _setup(env, args, rng)
         routed, native = _time_routing(env, team, args.samples)
         fts, ilike, hits = _time_search(env, rng, args.samples)
-        cr.rollback()
+        env.cr.rollback()
 
     result = {
         "benchmark": "service",
@@ -199,21 +183,16 @@ def main(argv=None):
         "open_tickets": args.open,
         "articles": args.articles,
         "route_p50_ms": round(statistics.median(routed) * 1000, 1),
-        "route_p95_ms": round(_percentile(routed, 0.95) * 1000, 1),
+        "route_p95_ms": round(common.percentile(routed, 0.95) * 1000, 1),
         "native_create_p50_ms": round(statistics.median(native) * 1000, 1),
-        "native_create_p95_ms": round(_percentile(native, 0.95) * 1000, 1),
+        "native_create_p95_ms": round(common.percentile(native, 0.95) * 1000, 1),
         "kb_search_p50_ms": round(statistics.median(fts) * 1000, 2),
-        "kb_search_p95_ms": round(_percentile(fts, 0.95) * 1000, 2),
+        "kb_search_p95_ms": round(common.percentile(fts, 0.95) * 1000, 2),
         "kb_hits_p50": statistics.median(hits),
         "native_ilike_p50_ms": round(statistics.median(ilike) * 1000, 2),
-        "native_ilike_p95_ms": round(_percentile(ilike, 0.95) * 1000, 2),
+        "native_ilike_p95_ms": round(common.percentile(ilike, 0.95) * 1000, 2),
     }
-    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    with open(os.path.join(os.path.dirname(__file__), "results", "service.json"), "a") as file:
-        file.write(json.dumps(result) + "\n")
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"{key:<{width}}  {value}")
+    common.record("service", result)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,10 @@ model by model and the messages in each of their chatters, as a user opening eac
 Writes a JSON line to bench/results/timeline.json.
 """
 
-import argparse
-import json
-import os
 import statistics
-import threading
 import time
+
+from . import common
 
 
 def _native_customer_history(env, partner):
@@ -66,20 +64,12 @@ def _native_manager_view(env):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
+    parser = common.parser(__doc__)
     parser.add_argument("--sample", type=int, default=200)
     args = parser.parse_args(argv)
 
-    import odoo
-    from odoo.modules.registry import Registry
-    from odoo.tools import config
-
-    config.parse_config(["-c", args.config, "-d", args.database, "--no-http", "--log-level=warn"])
-    threading.current_thread().dbname = args.database
-    with Registry(args.database).cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with common.odoo_env(args) as env:
+        cr = env.cr
         Timeline = env["crm.relational.timeline"]
         started = time.perf_counter()
         rows = Timeline.search_count([])
@@ -129,12 +119,7 @@ def main(argv=None):
         "ratio_customer_p50": round(statistics.median(native) / statistics.median(ours), 1),
         "ratio_manager_view": round(native_grouped_seconds / grouped_seconds, 1),
     }
-    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    with open(os.path.join(os.path.dirname(__file__), "results", "timeline.json"), "a") as file:
-        file.write(json.dumps(result) + "\n")
-    width = max(map(len, result))
-    for key, value in result.items():
-        print(f"{key:<{width}}  {value}")
+    common.record("timeline", result)
 
 
 if __name__ == "__main__":
