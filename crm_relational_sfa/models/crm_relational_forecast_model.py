@@ -7,7 +7,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..analytics import forecast
@@ -482,7 +482,9 @@ class CrmRelationalForecastModel(models.Model):
 
     @api.model
     def action_fit_now(self):
-        """Refit the current company's model now and open it."""
+        """Refit the current company's model now and open it (sales force managers)."""
+        if not self.env.user.has_group("crm_relational_sfa.group_manager"):
+            raise AccessError(self.env._("Only sales managers refit the win probability model."))
         model = self._fit(self.env.company)
         model._score_open()
         return {

@@ -1,7 +1,7 @@
 import random
 from datetime import date, datetime, timedelta
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL
 
@@ -223,6 +223,8 @@ class TestWinProbability(ForecastCase):
             cls._dates(lead, created, closed)
 
     def test_calibration_is_measured_on_the_latest_closed(self):
+        with self.assertRaises(AccessError):
+            self.Model.with_user(self.rep_a).with_company(self.company).action_fit_now()
         model = self.Model._fit(self.company)
         self.assertEqual(model.lead_count, 400)
         self.assertTrue(model.holdout_count)
