@@ -22,6 +22,7 @@
     ],
     "demo": ["demo/crm_relational_sales_target_demo.xml"],
     "assets": {
+        "web.assets_backend": ["crm_relational_sfa/static/src/**/*"],
         "web.assets_tests": ["crm_relational_sfa/static/tests/tours/*.js"],
     },
 }

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from lxml import etree
+
 from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
@@ -207,3 +209,28 @@ class TestStockLookupRpc(HttpCase):
                 [""],
             )  # fmt: skip
         self.assertIn("Type part of a product name", str(error.exception))
+
+
+class TestStockLookupEntryPoints(TransactionCase):
+    """The menus open the lookup as you type (the OWL client action); the opportunity,
+    opportunity product, quotation, customer and call sheet buttons open it in a dialog."""
+
+    def test_menus_and_buttons_open_the_client_action(self):
+        page = self.env.ref("crm_relational_sfa.action_client_crm_relational_stock_lookup")
+        dialog = self.env.ref("crm_relational_sfa.action_client_crm_relational_stock_lookup_dialog")
+        self.assertEqual(
+            (page.tag, page.target, page.path),
+            ("crm_relational_stock_lookup", "current", "stock-lookup"),
+        )
+        self.assertEqual((dialog.tag, dialog.target), ("crm_relational_stock_lookup", "new"))
+        for menu in ("menu_stock_lookup", "menu_stock_lookup_sales"):
+            self.assertEqual(self.env.ref(f"crm_relational_sfa.{menu}").action, page, menu)
+        button = f"//button[@name='{dialog.id}'][@type='action']"
+        for model, view, count in (
+            ("crm.lead", "crm.crm_lead_view_form", 2),  # the header and each product line
+            ("sale.order", "sale.view_order_form", 1),
+            ("res.partner", "base.view_partner_form", 1),
+            ("res.partner", "crm_relational_sfa.view_partner_call_sheet", 1),
+        ):
+            arch = self.env[model].get_view(self.env.ref(view).id, "form")["arch"]
+            self.assertEqual(len(etree.fromstring(arch).xpath(button)), count, view)
