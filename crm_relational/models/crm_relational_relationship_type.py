@@ -90,6 +90,7 @@ class CrmRelationalRelationshipType(models.Model):
 
     def action_view_profiles(self):
         self.ensure_one()
+        self.check_access("read")  # callable over RPC: only by those who see the types
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relational.action_crm_relational_profile"
         )

@@ -93,6 +93,9 @@ class CrmRelationalSegment(models.Model):
     def action_send_mailing(self):
         """A new mass mailing to the customers of the segment."""
         self.ensure_one()
+        # Checked here: the sudo of _sync_mailing_filter prefetches the segment, so its fields
+        # would be read from the cache, past the record rules (another company's segment).
+        self.check_access("read")
         self._sync_mailing_filter()
         return {
             "type": "ir.actions.act_window",

@@ -22,6 +22,7 @@ class KnowledgePortal(CustomerPortal):
         Article = self._faq()
         domain = [
             ("is_public", "=", True),
+            ("state", "=", "published"),
             ("company_id", "in", [False, *Article.env.companies.ids]),
         ]
         if search:
@@ -37,7 +38,7 @@ class KnowledgePortal(CustomerPortal):
     def portal_faq_article(self, article_id, **kw):
         Article = self._faq()
         article = Article.search(
-            [("id", "=", article_id), ("is_public", "=", True),
+            [("id", "=", article_id), ("is_public", "=", True), ("state", "=", "published"),
              ("company_id", "in", [False, *Article.env.companies.ids])]
         )  # fmt: skip
         if not article:

@@ -1,3 +1,5 @@
+import re
+
 from odoo.tests import HttpCase, new_test_user
 
 
@@ -16,6 +18,10 @@ class TestPortal(HttpCase):
             partner_id=Partner.create({"name": "Layla", "parent_id": cls.company_a.id}).id,
         )  # fmt: skip
         colleague = Partner.create({"name": "Omar", "parent_id": cls.company_a.id})
+        new_test_user(
+            cls.env, login="portal_omar", password="portal_omar!", groups="base.group_portal",
+            partner_id=Partner.create({"name": "Omar Portal", "parent_id": cls.company_b.id}).id,
+        )  # fmt: skip
         stranger = Partner.create({"name": "Nadia", "parent_id": cls.company_b.id})
         Ticket = cls.env["helpdesk.ticket"]
         values = {"description": "<p>Help</p>"}
@@ -58,3 +64,90 @@ class TestPortal(HttpCase):
         self.assertNotIn("escalation contacts", found.text)
         self.assertEqual(self.url_open(f"/my/faq/{self.public.id}").status_code, 200)
         self.assertEqual(self.url_open(f"/my/faq/{self.internal.id}").status_code, 404)
+
+    # ------------------------------------------------------------------ tokens, log-in
+
+    def test_ticket_page_by_access_token(self):
+        """Logged out, a ticket opens with its own token only: not with a wrong one, another
+        ticket's, or none; and the customer's FAQ needs a log-in."""
+        token = self.own._portal_ensure_token()
+        self.assertNotEqual(token, self.other._portal_ensure_token())
+        page = self.url_open(f"/my/ticket/{self.own.id}?access_token={token}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Colleague&#39;s lamp", page.text)
+        for url in (
+            f"/my/ticket/{self.own.id}",
+            f"/my/ticket/{self.own.id}?access_token={token[:-1]}x",
+            f"/my/ticket/{self.own.id}?access_token=",
+            f"/my/ticket/{self.other.id}?access_token={token}",
+            f"/my/ticket/{self.other.id}/{token}",
+        ):
+            response = self.url_open(url)
+            self.assertNotIn("Colleague&#39;s lamp", response.text, url)
+            self.assertNotIn("Secret of Olive", response.text, url)
+            self.assertNotRegex(response.url, r"/my/ticket/", url)
+        for url in ("/my/faq", f"/my/faq/{self.public.id}", "/new/ticket", "/my/tickets"):
+            response = self.url_open(url)
+            self.assertIn("/web/login", response.url, url)
+            self.assertNotIn("How to reset the dimmer", response.text, url)
+
+    # ------------------------------------------------------------------ CSRF
+
+    def _new_ticket_form(self):
+        """The CSRF token of the rendered new ticket form."""
+        form = self.url_open("/new/ticket")
+        self.assertEqual(form.status_code, 200)
+        self.assertIn('action="/submitted/ticket"', form.text)
+        match = re.search(r'name="csrf_token"\s+value="([^"]+)"', form.text)
+        self.assertTrue(match, "no CSRF token in the form")
+        return match.group(1)
+
+    def _submitted(self, subject):
+        return self.env["helpdesk.ticket"].search([("name", "=", subject)])
+
+    def test_new_ticket_needs_the_form_csrf_token(self):
+        """A ticket is created from the portal form only with the token of the rendered form:
+        none, an empty one or a forged one is refused (400) and creates nothing; the form's
+        creates exactly one, for the logged-in customer."""
+        others = self._token_of_other()
+        self.authenticate("portal_layla", "portal_layla!")
+        token = self._new_ticket_form()
+        fields = {"subject": "CSRF probe", "description": "My lamp is broken"}
+        # Odoo's token is "<hmac>o<expiry>": same expiry, wrong signature.
+        forged = "0" * 40 + "o" + token.rpartition("o")[2]
+        for label, data in (
+            ("no token", fields),
+            ("empty token", {**fields, "csrf_token": ""}),
+            ("forged token", {**fields, "csrf_token": forged}),
+            ("another session's token", {**fields, "csrf_token": others}),
+        ):
+            response = self.url_open("/submitted/ticket", data=data, allow_redirects=False)
+            self.assertEqual(response.status_code, 400, label)
+            self.assertIn("Session expired (invalid CSRF token)", response.text, label)
+            self.assertFalse(self._submitted("CSRF probe"), label)
+        response = self.url_open(
+            "/submitted/ticket", data={**fields, "csrf_token": token}, allow_redirects=False
+        )
+        self.assertIn(response.status_code, (302, 303))
+        ticket = self._submitted("CSRF probe")
+        self.assertEqual(len(ticket), 1)
+        self.assertEqual(ticket.partner_id, self.layla.partner_id)
+        self.assertIn(f"/my/ticket/{ticket.id}", response.headers["Location"])
+
+    def _token_of_other(self):
+        """A valid CSRF token, but of another user's session."""
+        self.authenticate("portal_omar", "portal_omar!")
+        return self._new_ticket_form()
+
+    def test_close_ticket_of_another_customer(self):
+        """helpdesk_mgmt's /ticket/close: a customer closes their own company's ticket only,
+        not another customer's by id."""
+        done = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        self.authenticate("portal_layla", "portal_layla!")
+        stage = self.other.stage_id
+        self.url_open(f"/ticket/close?ticket_id={self.other.id}&stage_id={done.id}")
+        self.other.invalidate_recordset()
+        self.assertEqual(self.other.stage_id, stage)
+        self.url_open(f"/ticket/close?ticket_id={self.own.id}&stage_id={done.id}")
+        self.own.invalidate_recordset()
+        self.assertEqual(self.own.stage_id, done)

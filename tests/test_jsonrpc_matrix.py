@@ -1,0 +1,409 @@
+"""The external methods of the three addons, called over real JSON-RPC as each role.
+
+Every public method the addons add (the ones a script, a softphone or the web client can call:
+``/json/2/<model>/<method>`` with an API key, as Odoo 19's external API does) is called over
+HTTP by each of the six roles of the access matrix (``test_access_matrix.ROLES``). One test per
+(role, method), generated from ``ROWS``: an allowed call answers 200 with the data the role may
+see; a refused one answers a JSON error naming ``AccessError`` or ``UserError`` (never a 500
+traceback) and writes nothing. Private methods (``init``, ``_relational_search``) cannot be
+called at all.
+"""
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import test_access_matrix as matrix
+
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user
+from odoo.tools import SQL
+
+OK, ACCESS, USER = "ok", "AccessError", "UserError"
+ROLE_KEYS = {
+    "portal customer": "portal",
+    "salesman": "salesman",
+    "sales manager": "sales_manager",
+    "helpdesk agent": "agent",
+    "helpdesk manager": "helpdesk_manager",
+    "other company": "other_company",
+}
+# What a refused call must not have changed, counted before and after it.
+WRITTEN = SQL(
+    """
+    SELECT (SELECT count(*) FROM crm_relational_forecast),
+           (SELECT count(*) FROM crm_relational_forecast_model),
+           (SELECT count(*) FROM crm_relational_run),
+           (SELECT count(*) FROM mailing_filter),
+           (SELECT count(*) FROM crm_lead),
+           (SELECT count(*) FROM helpdesk_ticket),
+           (SELECT count(*) FROM ir_attachment WHERE res_model = 'res.partner'),
+           (SELECT count(*) FROM crm_relational_profile
+             WHERE relationship_type_override_reason IS NOT NULL),
+           (SELECT count(*) FROM helpdesk_ticket WHERE relational_solution_article_id IS NOT NULL),
+           (SELECT value FROM ir_config_parameter
+             WHERE key = 'crm_relational.recompute_notify_user_ids')
+    """
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One external method: its expected outcome per role, in ``ROLE_KEYS`` order.
+
+    ``ids(case, role)`` the records it is called on (none for ``@api.model`` methods),
+    ``kwargs(case, role)`` its arguments, ``check(case, role, result)`` what an allowed call
+    must answer.
+    """
+
+    model: str
+    method: str
+    expected: tuple
+    ids: Callable = lambda case, role: []
+    kwargs: Callable = lambda case, role: {}
+    context: Callable = lambda case, role: {}
+    check: Callable = lambda case, role, result: None
+    note: str = field(default="")
+
+
+def _action_on(model):
+    def check(case, role, result):
+        case.assertEqual(result["type"], "ir.actions.act_window")
+        case.assertEqual(result["res_model"], model)
+
+    return check
+
+
+def _check_lookup(case, role, result):
+    (product,) = result
+    case.assertEqual(product["default_code"], "RPC-LAMP")
+    warehouses = {warehouse["warehouse_id"] for warehouse in product["warehouses"]}
+    # Only the warehouses of the role's own company, whatever it asks.
+    own = case.env["stock.warehouse"].search([("company_id", "=", role.company.id)])
+    case.assertEqual(warehouses, set(own.ids))
+
+
+def _check_override(case, role, result):
+    case.assertEqual(result, {"type": "ir.actions.act_window_close"})
+    case.profile.invalidate_recordset()
+    case.assertEqual(case.profile.relationship_type_override_id, case.other_type)
+    case.assertEqual(case.profile.relationship_type_override_reason, "Said on the phone")
+
+
+def _check_recompute(case, role, result):
+    case.assertEqual(result["params"]["type"], "success")
+    runs = case.env["crm.relational.run"].search([("company_id", "=", role.company.id)])
+    case.assertIn("full", runs.mapped("mode"))
+    # Another company's profiles are not the caller's to recompute.
+    other = case.company_b if role.company == case.company_a else case.company_a
+    case.assertEqual(
+        case.env["crm.relational.run"].search_count([("company_id", "=", other.id)]),
+        case.runs_before[other],
+    )
+
+
+def _check_background(case, role, result):
+    case.assertEqual(result["params"]["type"], "info")
+    waiting = case.env["ir.config_parameter"].get_param("crm_relational.recompute_notify_user_ids")
+    case.assertEqual(json.loads(waiting), [role.user.id])
+
+
+def _check_mailing(case, role, result):
+    case.assertEqual(result["res_model"], "mailing.mailing")
+    case.segment.invalidate_recordset()
+    mailing_filter = case.segment.mailing_filter_id
+    case.assertEqual(result["context"]["default_mailing_filter_id"], mailing_filter.id)
+    case.assertEqual(mailing_filter.name, "Segment: RPC Segment")
+
+
+def _check_export(case, role, result):
+    attachment_id = int(re.search(r"/web/content/(\d+)", result["url"]).group(1))
+    data = json.loads(base64.b64decode(case.env["ir.attachment"].browse(attachment_id).datas))
+    case.assertEqual(data["customer"]["id"], case.customer.id)
+    # The profiles of the role's companies only.
+    case.assertEqual({p["company_id"][0] for p in data["profiles"]}, {role.company.id})
+
+
+def _check_take_now(case, role, result):
+    case.assertEqual(result["res_model"], "crm.relational.forecast.line")
+    forecast = case.env["crm.relational.forecast"].browse(result["domain"][0][2])
+    case.assertEqual(forecast.company_id, role.company)
+    case.assertEqual(forecast.kind, "manual")
+
+
+def _check_fit(case, role, result):
+    model = case.env["crm.relational.forecast.model"].browse(result["res_id"])
+    case.assertEqual(model.company_id, role.company)
+    case.assertGreater(model.lead_count, 0)
+
+
+def _check_solves(case, role, result):
+    case.assertIs(result, True)
+    case.ticket.invalidate_recordset()
+    case.assertEqual(case.ticket.relational_solution_article_id, case.article)
+
+
+def _check_opportunity(case, role, result):
+    lead = case.env["crm.lead"].browse(result["res_id"])
+    case.assertEqual(lead.partner_id, case.ticket.partner_id)
+    case.assertEqual(lead.company_id, case.ticket.company_id)
+
+
+def _check_suggestions(case, role, result):
+    (ticket,) = result
+    case.assertEqual(ticket["relational_suggested_article_ids"], case.article.ids)
+
+
+def _roles(*outcomes):
+    assert len(outcomes) == len(ROLE_KEYS)
+    return outcomes
+
+
+_customer = lambda case, role: case.customer.ids  # noqa: E731
+_ticket = lambda case, role: case.ticket.ids  # noqa: E731
+
+# fmt: off
+#                    portal  salesman sales mgr agent  helpdesk mgr other company
+ROWS = [
+    Row("crm.relational.stock.lookup", "lookup", _roles(ACCESS, OK, OK, ACCESS, ACCESS, OK),
+        kwargs=lambda case, role: {"query": "RPC-LAMP", "quantity": 2},
+        check=_check_lookup),
+    Row("crm.relational.stock.lookup", "lookup", _roles(ACCESS, OK, OK, ACCESS, ACCESS, OK),
+        note="first_company_warehouses",
+        kwargs=lambda case, role: {"query": "RPC-LAMP",
+                                   "warehouse_ids": case.warehouses_a.ids},
+        check=lambda case, role, result: case.assertEqual(
+            bool(result[0]["warehouses"]), role.company == case.company_a)),
+    Row("crm.relational.stock.lookup.wizard", "action_lookup",
+        _roles(ACCESS, OK, OK, ACCESS, ACCESS, OK),
+        ids=lambda case, role: case.lookup_wizards[role.label].ids,
+        check=_action_on("crm.relational.stock.lookup.wizard")),
+    Row("crm.relational.type.override", "action_apply",
+        _roles(ACCESS, OK, OK, ACCESS, ACCESS, ACCESS),
+        ids=lambda case, role: case.override_wizards[role.label].ids,
+        check=_check_override),
+    Row("crm.relational.profile", "action_recompute",
+        _roles(ACCESS, ACCESS, OK, ACCESS, ACCESS, OK),
+        check=_check_recompute),
+    Row("crm.relational.profile", "action_recompute_background",
+        _roles(ACCESS, ACCESS, OK, ACCESS, ACCESS, OK),
+        check=_check_background),
+    Row("crm.relational.segment", "action_view_partners", _roles(ACCESS, OK, OK, OK, OK, ACCESS),
+        ids=lambda case, role: case.segment.ids, check=_action_on("res.partner")),
+    Row("crm.relational.segment", "action_send_mailing", _roles(ACCESS, OK, OK, OK, OK, ACCESS),
+        ids=lambda case, role: case.segment.ids, check=_check_mailing),
+    Row("crm.relational.relationship.type", "action_view_profiles",
+        _roles(ACCESS, OK, OK, OK, OK, OK),
+        ids=lambda case, role: case.other_type.ids, check=_action_on("crm.relational.profile")),
+    Row("crm.relational.timeline", "action_open_document", _roles(ACCESS, OK, OK, OK, OK, ACCESS),
+        ids=lambda case, role: case.timeline.ids, check=_action_on("crm.lead")),
+    Row("crm.relational.timeline", "init", _roles(ACCESS, ACCESS, ACCESS, ACCESS, ACCESS, ACCESS)),
+    Row("res.partner", "action_view_relational_timeline", _roles(ACCESS, OK, OK, OK, OK, OK),
+        ids=_customer, check=_action_on("crm.relational.timeline")),
+    Row("res.partner", "action_relational_set_type", _roles(ACCESS, OK, OK, OK, OK, OK),
+        ids=_customer, check=_action_on("crm.relational.type.override")),
+    Row("res.partner", "action_export_relational_profile",
+        _roles(ACCESS, OK, OK, ACCESS, ACCESS, OK),
+        ids=_customer, check=_check_export),
+    Row("res.partner", "action_relational_call_sheet", _roles(ACCESS, OK, OK, OK, OK, OK),
+        ids=_customer, check=_action_on("res.partner")),
+    Row("res.partner", "action_relational_ticket_from_call", _roles(OK, OK, OK, OK, OK, OK),
+        ids=_customer, check=_action_on("helpdesk.ticket")),
+    Row("crm.lead", "action_relational_call_sheet", _roles(ACCESS, OK, OK, ACCESS, ACCESS, ACCESS),
+        ids=lambda case, role: case.lead.ids, check=_action_on("res.partner")),
+    Row("crm.relational.forecast", "action_take_now", _roles(ACCESS, OK, OK, ACCESS, ACCESS, OK),
+        check=_check_take_now),
+    Row("crm.relational.forecast.model", "action_fit_now",
+        _roles(ACCESS, ACCESS, OK, ACCESS, ACCESS, USER),
+        check=_check_fit),
+    Row("helpdesk.ticket", "action_relational_return", _roles(USER, ACCESS, ACCESS, USER, USER,
+                                                              ACCESS),
+        ids=_ticket),
+    Row("helpdesk.ticket", "action_relational_opportunity",
+        _roles(ACCESS, ACCESS, ACCESS, ACCESS, ACCESS, ACCESS), ids=_ticket),
+    Row("helpdesk.ticket", "read", _roles(ACCESS, ACCESS, ACCESS, OK, OK, ACCESS),
+        note="suggested_articles", ids=_ticket,
+        kwargs=lambda case, role: {"fields": ["relational_suggested_article_ids"]},
+        check=_check_suggestions),
+    Row("crm.relational.kb.article", "action_relational_solves_ticket",
+        _roles(ACCESS, ACCESS, ACCESS, OK, OK, ACCESS),
+        ids=lambda case, role: case.article.ids,
+        context=lambda case, role: {"relational_ticket_id": case.ticket.id},
+        check=_check_solves),
+    Row("crm.relational.kb.article", "_relational_search",
+        _roles(ACCESS, ACCESS, ACCESS, ACCESS, ACCESS, ACCESS),
+        kwargs=lambda case, role: {"text": "dimmer"}),
+    Row("crm.relational.kb.article", "init",
+        _roles(ACCESS, ACCESS, ACCESS, ACCESS, ACCESS, ACCESS)),
+    Row("sale.order", "action_relational_tickets", _roles(ACCESS, OK, OK, ACCESS, ACCESS, ACCESS),
+        ids=lambda case, role: case.order.ids, check=_action_on("helpdesk.ticket")),
+    Row("stock.picking", "action_relational_tickets",
+        _roles(ACCESS, OK, OK, ACCESS, ACCESS, ACCESS),
+        ids=lambda case, role: case.picking.ids, check=_action_on("helpdesk.ticket")),
+]
+# fmt: on
+
+
+class TestJsonRpcMatrix(HttpCase):
+    test_tags = {"standard", "post_install"}
+    test_module = "crm_relational"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_a = cls.env.ref("base.main_company")
+        cls.company_b = cls.env["res.company"].create({"name": "RPC Other Company"})
+        companies = {"a": cls.company_a, "b": cls.company_b}
+        customer_company = cls.env["res.partner"].create(
+            {"name": "RPC Portal Company", "is_company": True}
+        )
+        cls.roles, cls.keys = {}, {}
+        for number, (label, (groups, key)) in enumerate(matrix.ROLES.items()):
+            company = companies[key]
+            extra = {}
+            if groups == "base.group_portal":
+                extra["partner_id"] = (
+                    cls.env["res.partner"]
+                    .create({"name": "RPC Portal Contact", "parent_id": customer_company.id})
+                    .id
+                )
+            user = new_test_user(
+                cls.env, login=f"rpc_{number}", groups=groups, company_id=company.id,
+                company_ids=[Command.set(company.ids)], **extra,
+            )  # fmt: skip
+            cls.roles[label] = matrix.Role(label, user, company)
+            # sudo: a key without expiry, which only a system user may generate
+            cls.keys[label] = (
+                cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, "RPC", None)
+            )
+        salesman = cls.roles["salesman"].user
+        agent = cls.roles["helpdesk agent"].user
+        portal = cls.roles["portal customer"].user
+        cls.customer = cls.env["res.partner"].create({"name": "RPC Customer", "is_company": True})
+        cls.profile = cls.env["crm.relational.profile"].create(
+            {"partner_id": cls.customer.id, "company_id": cls.company_a.id}
+        )
+        cls.env["crm.relational.profile"].create(
+            {"partner_id": cls.customer.id, "company_id": cls.company_b.id}
+        )
+        cls.other_type = cls.env["crm.relational.relationship.type"].create(
+            {"name": "RPC Partner Type"}
+        )
+        cls.segment = cls.env["crm.relational.segment"].create(
+            {"name": "RPC Segment", "company_id": cls.company_a.id,
+             "domain": repr([("id", "=", cls.customer.id)])}
+        )  # fmt: skip
+        cls.lead = cls.env["crm.lead"].create(
+            {"name": "RPC Opportunity", "type": "opportunity", "partner_id": cls.customer.id,
+             "user_id": salesman.id, "company_id": cls.company_a.id}
+        )  # fmt: skip
+        cls.env.flush_all()
+        cls.timeline = cls.env["crm.relational.timeline"].search(
+            [("res_model", "=", "crm.lead"), ("res_id", "=", cls.lead.id)]
+        )
+        cls.article = cls.env["crm.relational.kb.article"].create(
+            {"name": "Reset the dimmer", "body": "<p>Hold the dimmer button ten seconds.</p>",
+             "lang": "en_US", "is_public": True, "company_id": cls.company_a.id}
+        )  # fmt: skip
+        cls.ticket = cls.env["helpdesk.ticket"].create(
+            {"name": "Dimmer broken", "description": "<p>The dimmer flickers.</p>",
+             "partner_id": portal.partner_id.id, "user_id": agent.id,
+             "company_id": cls.company_a.id}
+        )  # fmt: skip
+        cls.product = cls.env["product.product"].create(
+            {"name": "RPC Lamp", "default_code": "RPC-LAMP", "is_storable": True, "sale_ok": True}
+        )
+        cls.warehouses_a = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.company_a.id)]
+        )
+        cls.order = cls.env["sale.order"].create(
+            {"partner_id": cls.customer.id, "company_id": cls.company_a.id,
+             "user_id": salesman.id,
+             "order_line": [Command.create({"product_id": cls.product.id})]}
+        )  # fmt: skip
+        cls.picking = cls.env["stock.picking"].create(
+            {"partner_id": cls.customer.id,
+             "picking_type_id": cls.warehouses_a[:1].out_type_id.id}
+        )  # fmt: skip
+        cls.lookup_wizards, cls.override_wizards = {}, {}
+        for label in cls.roles:
+            cls.lookup_wizards[label] = cls.env["crm.relational.stock.lookup.wizard"].create(
+                {"query": "RPC-LAMP"}
+            )
+            cls.override_wizards[label] = cls.env["crm.relational.type.override"].create(
+                {"profile_id": cls.profile.id, "relationship_type_id": cls.other_type.id,
+                 "reason": "Said on the phone"}
+            )  # fmt: skip
+        # A wizard's records are its user's own (record rules): each role's were made by it.
+        cls.env.flush_all()
+        for label, role in cls.roles.items():
+            for wizard in (cls.lookup_wizards[label], cls.override_wizards[label]):
+                cls.env.cr.execute(
+                    SQL("UPDATE %s SET create_uid = %s WHERE id = %s",
+                        SQL.identifier(wizard._table), role.user.id, wizard.id)
+                )  # fmt: skip
+        cls.env.invalidate_all()
+        cls.runs_before = {
+            company: cls.env["crm.relational.run"].search_count([("company_id", "=", company.id)])
+            for company in companies.values()
+        }
+
+    def _call(self, role, row):
+        """POST /json/2/<model>/<method> with the role's API key: (status, decoded body)."""
+        body = {
+            "ids": row.ids(self, role),
+            "context": {"allowed_company_ids": role.company.ids, **row.context(self, role)},
+            **row.kwargs(self, role),
+        }
+        response = self.url_open(
+            f"/json/2/{row.model}/{row.method}",
+            json=body,
+            headers={"Authorization": f"bearer {self.keys[role.label]}"},
+            timeout=120,
+        )
+        return response.status_code, response.json()
+
+    def _written(self):
+        self.env.flush_all()
+        self.env.cr.execute(WRITTEN)
+        return self.env.cr.fetchone()
+
+    def _run_row(self, label, row, expected):
+        role = self.roles[label]
+        before = self._written()
+        status, body = self._call(role, row)
+        self.env.invalidate_all()
+        if expected == OK:
+            self.assertEqual(status, 200, body)
+            row.check(self, role, body)
+        else:
+            # A refusal is a client error naming the exception, never a server error.
+            self.assertIn(status, (403, 422), body)
+            self.assertEqual(body["name"], f"odoo.exceptions.{expected}", body)
+            self.assertTrue(body["message"])
+            self.assertNotIn("Traceback", body["message"])
+            self.assertEqual(self._written(), before, "a refused call wrote something")
+
+
+def _test_name(label, row):
+    parts = [ROLE_KEYS[label], row.model.replace(".", "_"), row.method.strip("_")]
+    if row.note:
+        parts.append(row.note)
+    return "test_" + "__".join(parts)
+
+
+def _make_test(label, row, expected):
+    def test(self):
+        self._run_row(label, row, expected)
+
+    test.__doc__ = f"{label}: {row.model}.{row.method} -> {expected}"
+    return test
+
+
+for _row in ROWS:
+    for _label, _expected in zip(ROLE_KEYS, _row.expected, strict=True):
+        _name = _test_name(_label, _row)
+        assert not hasattr(TestJsonRpcMatrix, _name), _name
+        setattr(TestJsonRpcMatrix, _name, _make_test(_label, _row, _expected))
