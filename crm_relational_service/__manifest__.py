@@ -24,6 +24,7 @@
         "views/crm_relational_agent_views.xml",
         "views/helpdesk_ticket_views.xml",
         "views/crm_relational_kb_article_views.xml",
+        "views/crm_relational_routing_run_views.xml",
         "views/portal_templates.xml",
         "report/crm_relational_product_ticket_report_views.xml",
         "views/res_config_settings_views.xml",
@@ -31,6 +32,7 @@
     ],
     "demo": ["demo/crm_relational_skill_demo.xml"],
     "assets": {
+        "web.assets_backend": ["crm_relational_service/static/src/**/*"],
         "web.assets_tests": ["crm_relational_service/static/tests/tours/*.js"],
     },
 }

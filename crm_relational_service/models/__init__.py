@@ -14,3 +14,4 @@ from . import stock_picking
 from . import res_partner
 from . import crm_relational_kb_article
 from . import mail_thread
+from . import crm_relational_routing_run

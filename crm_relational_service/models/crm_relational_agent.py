@@ -19,7 +19,11 @@ class CrmRelationalAgent(models.Model):
         domain=[("share", "=", False)],
     )
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+        help="Routing gives the agent the tickets of this company only.",
     )
     active = fields.Boolean(default=True)
     capacity = fields.Integer(
@@ -32,7 +36,11 @@ class CrmRelationalAgent(models.Model):
         help="When routing last gave the agent a ticket: between agents equally loaded, the one "
         "who waited longest gets the next (round-robin).",
     )
-    open_ticket_count = fields.Integer(string="Open Tickets", compute="_compute_open_ticket_count")
+    open_ticket_count = fields.Integer(
+        string="Open Tickets",
+        compute="_compute_open_ticket_count",
+        help="Tickets assigned to the agent and not closed; routing compares it to the capacity.",
+    )
 
     _unique_user = models.Constraint(
         "UNIQUE(user_id, company_id)", "A user is one agent per company."

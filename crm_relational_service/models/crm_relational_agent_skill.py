@@ -11,7 +11,13 @@ class CrmRelationalAgentSkill(models.Model):
     agent_id = fields.Many2one(
         "crm.relational.agent", required=True, index=True, ondelete="cascade"
     )
-    skill_id = fields.Many2one("crm.relational.skill", required=True, ondelete="cascade")
+    skill_id = fields.Many2one(
+        "crm.relational.skill",
+        required=True,
+        ondelete="cascade",
+        help="Routing gives the agent tickets needing it if their level reaches the skill's "
+        "minimum.",
+    )
     level = fields.Integer(default=3, required=True, help="1 (basic) to 5 (expert).")
     company_id = fields.Many2one(related="agent_id.company_id", store=True)
 

@@ -1,7 +1,9 @@
+import html
 import re
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import SQL, html2plaintext
 
 # PostgreSQL text search configuration per language (prefix of the language code); others,
@@ -12,6 +14,10 @@ TS_CONFIGS = {
 }  # fmt: skip
 WORD = re.compile(r"\w{3,}", re.UNICODE)
 SUGGESTIONS = 5
+WHITESPACE = re.compile(r"\s+")
+# Around the matched words of an excerpt (private use characters: never in an article).
+MARK_START, MARK_STOP = "\ue000", "\ue001"
+MARKS = re.compile(f"[{MARK_START}{MARK_STOP}]")
 
 
 class CrmRelationalKbArticle(models.Model):
@@ -24,7 +30,21 @@ class CrmRelationalKbArticle(models.Model):
     _order = "solved_ticket_count desc, name, id"
 
     name = fields.Char(string="Title", required=True, tracking=True)
-    body = fields.Html(required=True, sanitize=True)
+    body = fields.Html(
+        string="Answer",
+        required=True,
+        sanitize=True,
+        help="The answer, as the customer will read it: it is what an agent's reply starts "
+        "from when they use the article on a ticket.",
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("published", "Published")],
+        string="Status",
+        required=True,
+        default="published",
+        tracking=True,
+        help="Draft articles are neither suggested on tickets nor shown on the portal FAQ.",
+    )
     lang = fields.Selection(
         selection="_get_languages",
         string="Language",
@@ -32,8 +52,14 @@ class CrmRelationalKbArticle(models.Model):
         default=lambda self: self.env.lang or "en_US",
         help="The language the article is written in; it is searched in that language.",
     )
-    category_id = fields.Many2one("helpdesk.ticket.category", string="Ticket Category")
-    product_category_id = fields.Many2one("product.category")
+    category_id = fields.Many2one(
+        "helpdesk.ticket.category",
+        string="Ticket Category",
+        help="The kind of ticket the article answers, to file and find it by.",
+    )
+    product_category_id = fields.Many2one(
+        "product.category", help="The product line the article is about, if any."
+    )
     is_public = fields.Boolean(
         string="Public FAQ", tracking=True, help="Customers see it on their portal."
     )
@@ -47,7 +73,20 @@ class CrmRelationalKbArticle(models.Model):
         "helpdesk.ticket", "relational_solution_article_id", string="Tickets Solved"
     )
     solved_ticket_count = fields.Integer(
-        string="Times It Solved a Ticket", compute="_compute_solved_ticket_count", store=True
+        string="Times It Solved a Ticket",
+        compute="_compute_solved_ticket_count",
+        store=True,
+        help="Tickets whose solution is this article; among equally relevant articles, the one "
+        "that solved more tickets is suggested first.",
+    )
+    used_ticket_ids = fields.Many2many(
+        "helpdesk.ticket",
+        "helpdesk_ticket_kb_article_used_rel",
+        "article_id",
+        "ticket_id",
+        string="Used On Tickets",
+        readonly=True,
+        help="Tickets an agent answered with this article (the Use button of the suggestions).",
     )
 
     def _get_languages(self):
@@ -131,18 +170,34 @@ class CrmRelationalKbArticle(models.Model):
 
     @api.model
     def _relational_search(self, text, match_any=False, public_only=False, limit=SUGGESTIONS):
-        """Articles matching ``text``, best first, each in its own language's configuration.
-        All words must match (web search syntax), or any of them with ``match_any`` (for
-        suggestions from a ticket's subject and description)."""
+        """Articles matching ``text`` that the user may read, best first, each in its own
+        language's configuration. All words must match (web search syntax), or any of them
+        with ``match_any`` (for suggestions from a ticket's subject and description)."""
+        domain = Domain("state", "=", "published")
+        if public_only:
+            domain &= Domain("is_public", "=", True)
+        matches = self._relational_matches(text, domain, match_any=match_any, limit=limit)
+        return self.browse([row["id"] for row in matches])
+
+    @api.model
+    def _relational_matches(
+        self, text, domain=None, match_any=False, limit=SUGGESTIONS, excerpt=False
+    ):
+        """The articles matching ``text`` within ``domain``, best first, as dicts: ``id``,
+        ``name``, ``relevance`` (0 to 100) and, with ``excerpt``, the passages of the body
+        around the matched words as ``[text, matched]`` pairs.
+
+        One SQL query whatever the text: the user's access rules and ``domain`` are a sub-query,
+        the full text match is served by the GIN index of the search document, and the excerpts
+        are cut for the rows returned only."""
         if match_any:
             words = list(dict.fromkeys(WORD.findall(html2plaintext(text or "").lower())))[:30]
             text = " or ".join(words)
-        if not (text or "").strip():
-            return self.browse()
-        conditions = [SQL("a.active")]
-        if public_only:
-            conditions.append(SQL("a.is_public"))
+        if not (text or "").strip() or limit <= 0:
+            return []
         self.flush_model()
+        # Access rules (company), active articles and ``domain``, as a sub-query.
+        allowed = self._search(Domain(domain or Domain.TRUE)).subselect()
         # One branch per configuration, each with a constant query: the GIN index serves all.
         matches = SQL(" OR ").join(
             SQL(
@@ -154,22 +209,56 @@ class CrmRelationalKbArticle(models.Model):
             )
             for config in sorted({*TS_CONFIGS.values(), "simple"})
         )
+        tsquery = SQL(
+            "websearch_to_tsquery(crm_relational_kb_config(a.lang), crm_relational_kb_fold(%s))",
+            text,
+        )
+        headline = SQL("NULL")
+        if excerpt:
+            headline = SQL(
+                """ts_headline(crm_relational_kb_config(a.lang),
+                               regexp_replace(a.body, '<[^>]*>', ' ', 'g'), %(query)s,
+                               %(options)s)""",
+                query=tsquery,
+                options=f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=24, "
+                "MinWords=8, MaxFragments=2, FragmentDelimiter=… ",
+            )
         query = SQL(
             """
-            SELECT a.id FROM crm_relational_kb_article a
-             WHERE (%(matches)s) AND %(where)s
-             ORDER BY ts_rank_cd(a.search_document,
-                                 websearch_to_tsquery(crm_relational_kb_config(a.lang),
-                                                      crm_relational_kb_fold(%(text)s))) DESC,
-                      a.id
-             LIMIT %(cap)s
+            WITH ranked AS (
+                SELECT a.id, ts_rank_cd(a.search_document, %(tsquery)s, 32) AS rank
+                  FROM crm_relational_kb_article a
+                 WHERE (%(matches)s) AND a.id IN %(allowed)s
+                 ORDER BY rank DESC, a.solved_ticket_count DESC, a.id
+                 LIMIT %(limit)s
+            )
+            SELECT a.id, a.name, a.lang, r.rank, %(headline)s
+              FROM ranked r JOIN crm_relational_kb_article a ON a.id = r.id
+             ORDER BY r.rank DESC, a.solved_ticket_count DESC, a.id
             """,
+            tsquery=tsquery,
             matches=matches,
-            text=text,
-            where=SQL(" AND ").join(conditions),
-            cap=limit * 10,
+            allowed=allowed,
+            limit=limit,
+            headline=headline,
         )
-        # The record rules (company, access) apply on top of the full text match.
-        matching = [row[0] for row in self.env.execute_query(query)]
-        allowed = set(self.search([("id", "in", matching)]).ids)
-        return self.browse([i for i in matching if i in allowed][:limit])
+        return [
+            {
+                "id": article_id,
+                "name": name,
+                "lang": lang,
+                "relevance": round(100 * float(rank or 0.0)),
+                "excerpt": self._relational_excerpt(passage) if excerpt else [],
+            }
+            for article_id, name, lang, rank, passage in self.env.execute_query(query)
+        ]
+
+    @api.model
+    def _relational_excerpt(self, passage):
+        """``ts_headline``'s marked passage as ``[text, matched]`` pairs of plain text."""
+        pairs = []
+        for index, part in enumerate(MARKS.split(passage or "")):
+            text = WHITESPACE.sub(" ", html.unescape(part))
+            if text:
+                pairs.append([text, bool(index % 2)])
+        return pairs

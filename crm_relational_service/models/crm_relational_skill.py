@@ -17,6 +17,9 @@ class CrmRelationalSkill(models.Model):
             ("channel", "Channel"),
         ],
         string="Type",
+        help="What the skill is about: tickets of customers speaking the language, about "
+        "products of the category (and its sub-categories), or arriving through the channel "
+        "need it.",
         required=True,
         default="language",
     )

@@ -35,4 +35,6 @@ class HelpdeskSla(models.Model):
         string="When Missed",
         default="notify",
         required=True,
+        help="What happens when a ticket misses this target: the escalation job (every 15 "
+        "minutes) notifies the team leader or gives them the ticket, once per ticket.",
     )  # fmt: skip

@@ -1,4 +1,4 @@
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, timedelta
 
 from markupsafe import Markup
@@ -20,18 +20,22 @@ class HelpdeskTicket(models.Model):
     sale_order_id = fields.Many2one(
         "sale.order",
         index="btree_not_null",
+        help="The customer's confirmed order the ticket is about; its delivery and invoice are "
+        "filled in when there is only one.",
         domain="[('partner_id', 'child_of', commercial_partner_id), ('state', '=', 'sale')]",
     )
     picking_id = fields.Many2one(
         "stock.picking",
         string="Delivery",
         index="btree_not_null",
+        help="The delivery the ticket is about; once done, Start a Return opens its return.",
         domain="[('partner_id', 'child_of', commercial_partner_id),"
         " ('picking_type_code', '=', 'outgoing')]",
     )
     invoice_id = fields.Many2one(
         "account.move",
         index="btree_not_null",
+        help="The posted customer invoice or credit note the ticket is about.",
         domain="[('partner_id', 'child_of', commercial_partner_id),"
         " ('move_type', 'in', ('out_invoice', 'out_refund')), ('state', '=', 'posted')]",
     )
@@ -39,6 +43,7 @@ class HelpdeskTicket(models.Model):
         "stock.lot",
         string="Lot/Serial Number",
         index="btree_not_null",
+        help="The serial number of the faulty item; it sets the ticket's product.",
         domain="[('product_id', '=?', product_id)]",
     )
     relational_value_tier = fields.Selection(
@@ -80,17 +85,36 @@ class HelpdeskTicket(models.Model):
         index="btree_not_null",
         help="The article that solved the ticket: it rises in the suggestions.",
     )
+    relational_used_article_ids = fields.Many2many(
+        "crm.relational.kb.article",
+        "helpdesk_ticket_kb_article_used_rel",
+        "ticket_id",
+        "article_id",
+        string="Articles Used",
+        readonly=True,
+        copy=False,
+        help="Knowledge base articles an agent answered this ticket with (the Use button of the "
+        "suggestions beside the description).",
+    )
     relational_lead_id = fields.Many2one(
-        "crm.lead", string="Opportunity", readonly=True, copy=False, index="btree_not_null"
+        "crm.lead",
+        string="Opportunity",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The sales opportunity an agent raised from this ticket.",
     )
 
-    @api.depends("name", "description")
+    @api.depends("name", "description", "partner_id.lang", "company_id")
     def _compute_relational_suggested_article_ids(self):
         Article = self.env["crm.relational.kb.article"]
         for ticket in self:
-            ticket.relational_suggested_article_ids = Article._relational_search(
-                f"{ticket.name or ''} {ticket.description or ''}", match_any=True
+            matches = Article._relational_matches(
+                f"{ticket.name or ''} {ticket.description or ''}",
+                self._relational_article_domain(ticket.partner_id.lang, ticket.company_id),
+                match_any=True,
             )
+            ticket.relational_suggested_article_ids = Article.browse([m["id"] for m in matches])
 
     @api.model
     def message_new(self, msg, custom_values=None):
@@ -102,6 +126,89 @@ class HelpdeskTicket(models.Model):
         if channel:
             custom_values.setdefault("channel_id", channel.id)
         return super().message_new(msg, custom_values=custom_values)
+
+    # ------------------------------------------------------------------ knowledge
+
+    @api.model
+    def relational_article_suggestions(
+        self, subject, description, partner_id=False, company_id=False
+    ):
+        """The knowledge base articles to show beside a ticket's description while it is being
+        written: for the subject and description typed so far, the customer's language and
+        the ticket's company, best first, with an excerpt around the matched words and a
+        relevance from 0 to 100. Only published articles the user may read. One query for the
+        articles, one for the customer's language."""
+        for value in (subject, description):
+            if value not in (False, None) and not isinstance(value, str):
+                raise UserError(self.env._("The subject and description must be text."))
+        for value in (partner_id, company_id):
+            if value not in (False, None) and type(value) is not int:
+                raise UserError(self.env._("The customer and company must be record ids."))
+        lang = False
+        if partner_id:
+            partner = self.env["res.partner"].search_fetch([("id", "=", partner_id)], ["lang"])
+            lang = partner.lang
+        company = self.env["res.company"].browse(company_id or self.env.company.id)
+        return self.env["crm.relational.kb.article"]._relational_matches(
+            f"{subject or ''} {description or ''}",
+            self._relational_article_domain(lang, company),
+            match_any=True,
+            excerpt=True,
+        )
+
+    @api.model
+    def _relational_article_domain(self, lang, company):
+        """Articles that may be suggested on a ticket: published, of the ticket's company or
+        shared, in the customer's language if known (the user's access rules come on top)."""
+        domain = Domain("state", "=", "published") & Domain(
+            "company_id", "in", [False, *company.ids]
+        )
+        if lang:
+            domain &= Domain("lang", "=", lang)
+        return domain
+
+    def action_relational_use_article(self, article_id):
+        """Answer the ticket with a suggested article: it is recorded as used on the ticket (and
+        as its solution if it has none yet), and the reply composer opens with the article's
+        answer, and a link to it on the portal FAQ if it is public."""
+        self.ensure_one()
+        if isinstance(article_id, bool) or not isinstance(article_id, int):
+            raise UserError(self.env._("Choose an article to answer with."))
+        article = self.env["crm.relational.kb.article"].search(
+            Domain("id", "=", article_id) & self._relational_article_domain(False, self.company_id)
+        )
+        if not article:
+            raise UserError(
+                self.env._("This article is not published or not available to this ticket.")
+            )
+        values = {"relational_used_article_ids": [fields.Command.link(article.id)]}
+        if not self.relational_solution_article_id:
+            values["relational_solution_article_id"] = article.id
+        self.write(values)
+        body = Markup(article.body or "")
+        if article.is_public:
+            url = f"{self.get_base_url()}/my/faq/{article.id}"
+            body += Markup('<p><a href="%s">%s</a></p>') % (
+                url,
+                self.env._("Read “%(title)s” on your customer portal", title=article.name),
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reply with “%(title)s”", title=article.name),
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_composition_mode": "comment",
+                "default_subtype_xmlid": "mail.mt_comment",
+                "default_partner_ids": self.partner_id.ids,
+                "default_body": body,
+                "mail_post_autofollow": True,
+            },
+        }
 
     # ------------------------------------------------------------------ back office
 
@@ -270,12 +377,24 @@ class HelpdeskTicket(models.Model):
         else leave it in the team queue. The chosen agents' rows are locked and stamped, so
         two transactions routing at once never fill an agent beyond capacity (the second one
         waits, then fails to serialize and is retried by Odoo on fresh data)."""
-        for ticket in self.filtered(
+        outcomes = Counter()
+        routable = self.filtered(
             lambda t: t.team_id.relational_routing and not t.user_id and not t.closed
-        ):
-            ticket._relational_route_one()
+        )
+        for ticket in routable:
+            outcomes[ticket._relational_route_one()] += 1
+        outcomes["skipped"] += len(self) - len(routable)
+        return outcomes
+
+    def action_relational_route_background(self):
+        """Route the selected tickets in the background (helpdesk managers): the unassigned
+        open ones of routing teams go to agents as new tickets would; the user is told when it
+        has finished, with what became of them."""
+        return self.env["crm.relational.routing.run"]._start(self)
 
     def _relational_route_one(self):
+        """Route the ticket (see ``_relational_route``); what became of it: ``routed``, or why
+        it stayed in the queue: ``no_skills``, ``not_working`` or ``full``."""
         self.ensure_one()
         Agent = self.env["crm.relational.agent"]
         # sudo: routing reads every agent of the team, whatever the creator of the ticket sees
@@ -303,13 +422,14 @@ class HelpdeskTicket(models.Model):
         free = working.filtered(lambda agent: loads.get(agent.user_id.id, 0) < agent.capacity)
         names = ", ".join(required.mapped("name")) or self.env._("none")
         if not free:
+            outcome = "full" if working else "not_working" if qualified else "no_skills"
             self.relational_routing_note = self.env._(
                 "Left in the %(team)s queue: no agent with the skills (%(skills)s) is working "
                 "now with room (%(qualified)s qualified, %(working)s working).",
                 team=self.team_id.name, skills=names,
                 qualified=len(qualified), working=len(working),
             )  # fmt: skip
-            return
+            return outcome
         epoch = fields.Datetime.from_string("1970-01-01")
         chosen = min(
             free,
@@ -330,6 +450,7 @@ class HelpdeskTicket(models.Model):
                 ),
             }
         )  # fmt: skip
+        return "routed"
 
     def _relational_working(self, users, moment=None):
         """The ``users`` who work at ``moment`` (now): by their own working hours and time off

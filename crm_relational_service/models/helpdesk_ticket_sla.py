@@ -7,7 +7,12 @@ class HelpdeskTicketSla(models.Model):
 
     _inherit = "helpdesk.ticket.sla"
 
-    relational_escalated = fields.Boolean(string="Escalated", readonly=True, copy=False)
+    relational_escalated = fields.Boolean(
+        string="Escalated",
+        readonly=True,
+        copy=False,
+        help="The missed target has been escalated to the team leader (done once).",
+    )
 
     def _first_reply(self):
         return self.filtered(lambda sla: sla.sla_id.relational_target == "first_response")

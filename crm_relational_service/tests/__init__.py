@@ -4,5 +4,7 @@ from . import test_service_level
 from . import test_routing
 from . import test_back_office
 from . import test_knowledge
+from . import test_suggestions
+from . import test_bulk_routing
 from . import test_portal
 from . import test_tours

@@ -40,7 +40,7 @@ class TestServiceTours(HttpCase):
              "description": "<p>The dimmer is flickering since yesterday.</p>"}
         )  # fmt: skip
 
-    def test_agent_solves_a_routed_ticket_with_an_article(self):
+    def test_agent_answers_a_routed_ticket_with_the_article_beside_it(self):
         self.assertEqual(self.ticket.user_id, self.agent)
         self.start_tour(
             f"/odoo/helpdesk.ticket/{self.ticket.id}",
@@ -49,6 +49,15 @@ class TestServiceTours(HttpCase):
         )
         self.assertTrue(self.ticket.closed)
         self.assertEqual(self.ticket.relational_solution_article_id.name, "Reset the dimmer")
+        self.assertEqual(self.ticket.relational_used_article_ids.name, "Reset the dimmer")
+        reply = self.ticket.message_ids.filtered(
+            lambda message: (
+                message.author_id == self.agent.partner_id and message.message_type == "comment"
+            )
+        )
+        self.assertEqual(len(reply), 1)
+        self.assertIn("Hold the button ten seconds", reply.body)
+        self.assertIn(self.customer.partner_id, reply.partner_ids)
 
     def test_customer_follows_the_ticket_on_the_portal(self):
         self.start_tour("/my/tickets", "crm_relational_portal_ticket", login="tour_customer")

@@ -1,6 +1,7 @@
 import { registry } from "@web/core/registry";
 
-/** An agent opens the ticket routing gave them, uses a suggested article, and closes it. */
+/** An agent opens the ticket routing gave them, answers with the article suggested beside the
+ * description, and closes it. */
 registry.category("web_tour.tours").add("crm_relational_agent_ticket", {
     steps: () => [
         {
@@ -13,14 +14,41 @@ registry.category("web_tour.tours").add("crm_relational_agent_ticket", {
             content: "Routed by skills and load",
         },
         {
-            trigger: ".o_form_view .o_notebook a[name='relational_knowledge']",
-            content: "The suggested articles",
+            trigger: ".o_form_view .o_notebook a[name='description']",
+            content: "Back to the description",
             run: "click",
         },
         {
             trigger:
-                ".o_field_widget[name='relational_suggested_article_ids'] .o_data_row:contains('Reset the dimmer') button[name='action_relational_solves_ticket']",
-            content: "This article solved it",
+                ".o_relational_description_row .o_relational_kb_suggestion:contains('Reset the dimmer') mark:contains('dimmer')",
+            content: "The matching article, beside the description, its words highlighted",
+        },
+        {
+            trigger:
+                ".o_relational_description_row .o_relational_kb_suggestion:contains('Reset the dimmer') button.o_relational_kb_use",
+            content: "Answer with it",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name='body']:contains('Hold the button ten seconds')",
+            content: "The reply starts from the article's answer",
+        },
+        {
+            trigger: ".modal .modal-footer button[name='action_send_mail']",
+            content: "Send the reply",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+            content: "The composer is closed",
+        },
+        {
+            trigger: ".o-mail-Message:contains('Hold the button ten seconds')",
+            content: "The answer is in the chatter",
+        },
+        {
+            trigger: ".o_form_view .o_notebook a[name='relational_knowledge']",
+            content: "The article is recorded on the ticket",
             run: "click",
         },
         {
