@@ -8,3 +8,4 @@ from . import res_partner
 from . import crm_relational_forecast_model
 from . import crm_relational_forecast
 from . import crm_relational_forecast_line
+from . import crm_relational_forecast_backtest

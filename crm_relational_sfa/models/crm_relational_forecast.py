@@ -42,10 +42,17 @@ class CrmRelationalForecast(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     date = fields.Datetime(string="Taken On", required=True, readonly=True)
     kind = fields.Selection(
-        [("manual", "On Request"), ("weekly", "Weekly Snapshot")], required=True, readonly=True
+        [("manual", "On Request"), ("weekly", "Weekly Snapshot")],
+        required=True,
+        readonly=True,
+        help="On Request: taken when someone opened the forecast. Weekly Snapshot: kept every "
+        "week by the scheduled action; next week's forecast shows how far it moved from it.",
     )
     period_type = fields.Selection(
-        [("month", "Month"), ("quarter", "Quarter")], required=True, readonly=True
+        [("month", "Month"), ("quarter", "Quarter")],
+        required=True,
+        readonly=True,
+        help="The company's forecast period when the forecast was taken (Sales settings).",
     )
     model_id = fields.Many2one(
         "crm.relational.forecast.model",
@@ -55,6 +62,20 @@ class CrmRelationalForecast(models.Model):
     )
     line_ids = fields.One2many("crm.relational.forecast.line", "forecast_id", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
+
+    def unlink(self):
+        """The forecasts compared with a deleted snapshot are compared again (with another
+        snapshot of that week, or with none)."""
+        Line = self.env["crm.relational.forecast.line"]
+        followers = Line.search([("previous_forecast_id", "in", self.ids)])
+        result = super().unlink()
+        followers = followers.exists()
+        if followers:
+            fields_ = [f for f in Line._fields.values() if f.compute == "_compute_movement"]
+            for field in fields_:
+                self.env.add_to_compute(field, followers)
+            followers._recompute_recordset([field.name for field in fields_])
+        return result
 
     # ------------------------------------------------------------------ inputs
 
@@ -329,6 +350,8 @@ class CrmRelationalForecast(models.Model):
     @api.model
     def action_take_now(self):
         """Forecast the current company now and show its lines."""
+        # Only those who read forecasts take one (not portal users or helpdesk agents).
+        self.check_access("read")
         # sudo: the forecast covers every salesperson of the company; the record rules on its
         # lines decide what each one sees
         snapshot = self.sudo()._take(self.env.company).sudo(False)
@@ -338,56 +361,95 @@ class CrmRelationalForecast(models.Model):
         action["domain"] = [("forecast_id", "=", snapshot.id)]
         return action
 
+    @api.model
+    def action_open_by_team(self):
+        """The latest forecast of the current company, by team and period (pivot and graph),
+        with its movement since last week; empty (with what to do) when none was taken."""
+        latest = self.search([("company_id", "=", self.env.company.id)], limit=1)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relational_sfa.action_crm_relational_forecast_team"
+        )
+        action["domain"] = [("forecast_id", "=", latest.id)]
+        return action
+
     # ------------------------------------------------------------------ backtest
 
     @api.model
     def _backtest(self, company, periods=6, period_type="month", today=None):
-        """Replay the last ``periods`` closed periods: at the start of each, learn from what had
-        closed, score the opportunities then open, and compare the revenue they were forecast to
-        bring within the period with what they did, for this forecast (learned probability,
-        corrected closing date) and Odoo's plain one (the stage's won odds as of then, times the
-        expected revenue of the opportunities whose expected closing falls in the period)."""
-        Model = self.env["crm.relational.forecast.model"]
+        """Replay the last ``periods`` closed periods (see ``_backtest_period``); the periods
+        with too little history to learn from are left out."""
         today = today or fields.Date.context_today(self)
+        rows = [
+            self._backtest_period(company, start, end, today)
+            for start, end in self._backtest_bounds(periods, period_type, today)
+        ]
+        return [row for row in rows if row]
+
+    @api.model
+    def _backtest_bounds(self, periods, period_type, today):
+        """First and last day of the last ``periods`` periods over before ``today``, oldest
+        first."""
         end = period_bounds(today, period_type)[0] - timedelta(days=1)
         bounds = []
         for _period in range(periods):
             start = period_bounds(end, period_type)[0]
             bounds.insert(0, (start, end))
             end = start - timedelta(days=1)
-        rows = []
-        for start, end in bounds:
-            moment = day_start(start)
-            try:
-                params = Model._learn(company, moment)["parameters"]
-            except UserError:
-                continue  # nothing won or nothing lost yet: no forecast to replay
-            leads = Model._open_leads(company, moment)
-            model = Model.new({"company_id": company.id, "parameters": params})
-            probabilities, closes = model._score(leads, moment)
-            finish = day_start(end + timedelta(days=1))
-            actual = sum(
-                lead.expected_revenue
-                for lead in leads
-                if lead.won_status == "won" and moment <= lead.date_closed < finish
-            )
-            ours = sum(
-                p * lead.expected_revenue
-                for lead, p, close in zip(leads, probabilities, closes, strict=True)
-                if start <= close <= end
-            )
-            stages = Model._visits(leads, Model._stage_ranks(), Model._stage_history(leads))
-            plain = sum(
-                params["odds"].get(str(_stage_at(stages[lead.id], moment)), 0.0)
-                * lead.expected_revenue
-                for lead in leads
-                if lead.date_deadline and start <= lead.date_deadline <= end
-            )
-            rows.append(
-                {"start": start, "end": end, "open": len(leads), "actual": actual,
-                 "forecast": ours, "odoo": plain}
-            )  # fmt: skip
-        return rows
+        return bounds
+
+    @api.model
+    def _backtest_period(self, company, start, end, today):
+        """Replay one closed period: at its start, learn from what had closed, score the
+        opportunities then open, and compare the revenue they were forecast to bring within
+        the period with what they did, for this forecast (learned probability, corrected
+        closing date) and Odoo's plain one (the stage's won odds as of then, times the expected
+        revenue of the opportunities whose expected closing falls in the period). The win
+        probabilities of those closed by ``today`` are scored too (Brier score, both ways).
+        None when nothing was won or nothing lost yet at the start: no forecast to replay."""
+        Model = self.env["crm.relational.forecast.model"]
+        moment = day_start(start)
+        try:
+            params = Model._learn(company, moment)["parameters"]
+        except UserError:
+            return None
+        leads = Model._open_leads(company, moment)
+        model = Model.new({"company_id": company.id, "parameters": params})
+        probabilities, closes = model._score(leads, moment)
+        finish = day_start(end + timedelta(days=1))
+        actual = sum(
+            lead.expected_revenue
+            for lead in leads
+            if lead.won_status == "won" and moment <= lead.date_closed < finish
+        )
+        ours = sum(
+            p * lead.expected_revenue
+            for lead, p, close in zip(leads, probabilities, closes, strict=True)
+            if start <= close <= end
+        )
+        stages = Model._visits(leads, Model._stage_ranks(), Model._stage_history(leads))
+        odds = [params["odds"].get(str(_stage_at(stages[lead.id], moment)), 0.0) for lead in leads]
+        plain = sum(
+            p * lead.expected_revenue
+            for lead, p in zip(leads, odds, strict=True)
+            if lead.date_deadline and start <= lead.date_deadline <= end
+        )
+        known = day_start(today)
+        scored = [
+            (float(p), stage_p, lead.won_status == "won")
+            for lead, p, stage_p in zip(leads, probabilities, odds, strict=True)
+            if lead.won_status in ("won", "lost") and lead.date_closed and lead.date_closed < known
+        ]
+        return {
+            "start": start,
+            "end": end,
+            "open": len(leads),
+            "actual": actual,
+            "forecast": ours,
+            "odoo": plain,
+            "scored": len(scored),
+            "brier": forecast.brier([p for p, _o, _w in scored], [w for _p, _o, w in scored]),
+            "brier_odoo": forecast.brier([o for _p, o, _w in scored], [w for _p, _o, w in scored]),
+        }
 
 
 def _stage_at(visits, moment):

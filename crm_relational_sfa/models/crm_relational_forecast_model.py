@@ -58,7 +58,12 @@ class CrmRelationalForecastModel(models.Model):
         "calibration is measured; the tenth before recalibrates the model (0: too few to hold "
         "out, measured on the training examples).",
     )
-    won_rate = fields.Float(string="Won Share (%)", readonly=True, digits=(16, 1))
+    won_rate = fields.Float(
+        string="Won Share (%)",
+        readonly=True,
+        digits=(16, 1),
+        help="Share of the closed opportunities learned from that were won.",
+    )
     brier = fields.Float(
         string="Brier Score",
         readonly=True,
@@ -493,6 +498,11 @@ class CrmRelationalForecastModel(models.Model):
             "res_id": model.id,
             "views": [(False, "form")],
         }
+
+    @api.model
+    def action_backtest(self):
+        """Backtest the current company's forecast in the background (sales managers)."""
+        return self.env["crm.relational.forecast.backtest"].action_start()
 
     @api.model
     def _current(self, company):

@@ -5,3 +5,4 @@ from . import test_call_sheet
 from . import test_forecast_engine
 from . import test_forecast
 from . import test_tours
+from . import test_forecast_movement

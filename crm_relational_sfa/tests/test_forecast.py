@@ -1,9 +1,13 @@
+import json
 import random
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL
+
+from ..models.crm_relational_forecast_backtest import CrmRelationalForecastBacktest
 
 MOMENT = datetime(2026, 5, 10, 12, 0)
 Q2 = (date(2026, 4, 1), date(2026, 6, 30))
@@ -289,3 +293,94 @@ class TestWinProbability(ForecastCase):
             )  # fmt: skip
             self.assertGreaterEqual(row["forecast"], 0)
             self.assertGreaterEqual(row["odoo"], 0)
+
+    def _notices(self):
+        self.env.cr.precommit.run()  # the bus writes its notifications just before commit
+        notices = self.env["bus.bus"].search([("message", "like", "simple_notification")])
+        return [(notice.channel, json.loads(notice.message)["payload"]) for notice in notices]
+
+    def test_backtest_in_the_background_records_progress_and_notifies(self):
+        manager = new_test_user(
+            self.env, login="fc_manager", groups="sales_team.group_sale_manager",
+            company_id=self.company.id, company_ids=[(6, 0, self.company.ids)],
+        )  # fmt: skip
+        Backtest = self.env["crm.relational.forecast.backtest"]
+        with self.assertRaises(AccessError):
+            Backtest.with_user(self.rep_a).action_start()
+        cron = self.env.ref("crm_relational_sfa.ir_cron_forecast_backtest")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        # From the win probability models' list, as a manager.
+        action = self.Model.with_user(manager).action_backtest()
+        run = Backtest.browse(action["res_id"])
+        self.assertRecordValues(
+            run,
+            [{"state": "queued", "user_id": manager.id, "company_id": self.company.id,
+              "period_type": "quarter", "period_count": 4, "done_count": 0, "progress": 0.0}],
+        )  # fmt: skip
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1
+        )
+        # Clicked again while it waits: refused, one run at a time.
+        with self.assertRaises(UserError):
+            Backtest.with_user(manager).action_start()
+        self.assertEqual(Backtest.search_count([("company_id", "=", self.company.id)]), 1)
+
+        run.write({"as_of": date(2026, 9, 15), "period_type": "month", "period_count": 3})
+        self.env["bus.bus"].search([]).unlink()
+        # The job runs out of time after the first month: the run waits, a third done.
+        progress = []
+
+        def out_of_time(run, remaining):
+            progress.append((run.done_count, round(run.progress, 1), remaining))
+            return False
+
+        with patch.object(CrmRelationalForecastBacktest, "_commit_progress", out_of_time):
+            Backtest._cron_run()
+        self.assertEqual(progress, [(1, 33.3, 2)])
+        self.assertRecordValues(run, [{"state": "running", "done_count": 1}])
+        self.assertFalse(self._notices(), "nobody is told before the end")
+        with self.assertRaises(UserError):
+            Backtest.with_user(manager).action_start()
+        # Called again, the job carries on where it stood.
+        Backtest._cron_run()
+        expected = self.Forecast._backtest(
+            self.company, periods=3, period_type="month", today=date(2026, 9, 15)
+        )
+        self.assertEqual(len(expected), 3)
+        self.assertEqual([row["start"] for row in run.rows], ["2026-06-01", "2026-07-01",
+                                                            "2026-08-01"])  # fmt: skip
+        mae = sum(abs(row["forecast"] - row["actual"]) for row in expected) / 3
+        mae_odoo = sum(abs(row["odoo"] - row["actual"]) for row in expected) / 3
+        scored = sum(row["scored"] for row in expected)
+        brier = sum(row["brier"] * row["scored"] for row in expected) / scored
+        self.assertTrue(scored)
+        self.assertRecordValues(
+            run, [{"state": "done", "done_count": 3, "progress": 100.0, "replayed_count": 3}]
+        )
+        self.assertAlmostEqual(run.mae, mae, places=2)
+        self.assertAlmostEqual(run.mae_odoo, mae_odoo, places=2)
+        self.assertAlmostEqual(run.brier, brier, places=4)
+        self.assertLess(run.brier, 0.25)
+        self.assertIn("o_crm_relational_backtest", run.rows_html)
+        [(channel, payload)] = self._notices()
+        self.assertIn(f'"res.partner",{manager.partner_id.id}]', channel)
+        self.assertEqual(payload["type"], "success")
+        self.assertIn("Backtest of 3 periods finished", payload["message"])
+        self.assertIn(f"{brier:.3f}", payload["message"])
+        self.assertEqual(payload["message"], run.message)
+        # Finished: it may be run again.
+        self.assertTrue(Backtest.with_user(manager).action_start()["res_id"])
+
+    def test_backtest_failure_is_told(self):
+        run = self.env["crm.relational.forecast.backtest"].create(
+            {"company_id": self.company.id, "user_id": self.rep_a.id, "period_count": 2}
+        )
+        self.env["bus.bus"].search([]).unlink()
+        with patch.object(
+            type(self.Forecast), "_backtest_period", side_effect=ValueError("no data")
+        ):
+            run._cron_run()
+        self.assertRecordValues(run, [{"state": "failed", "done_count": 0}])
+        self.assertIn("no data", run.message)
+        [(_channel, payload)] = self._notices()
+        self.assertEqual(payload["type"], "danger")
