@@ -36,6 +36,9 @@
         "views/crm_relational_menus.xml",
     ],
     "demo": ["demo/crm_relational_segment_demo.xml"],
+    "assets": {
+        "web.assets_backend": ["crm_relational/static/src/**/*"],
+    },
     "external_dependencies": {"python": ["numpy", "scipy"]},
     "application": True,
 }

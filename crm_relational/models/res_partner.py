@@ -1,8 +1,16 @@
 import base64
 import json
+from datetime import datetime, time
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import SQL
+
+TREND_MONTHS = 12
+# A quarter's purchases within this share of the quarter before are steady.
+TREND_FLAT_SHARE = 0.1
 
 
 class ResPartner(models.Model):
@@ -66,6 +74,21 @@ class ResPartner(models.Model):
     relational_interaction_count = fields.Integer(
         string="Interactions", compute="_compute_relational_interaction_count"
     )
+    relational_purchase_trend = fields.Json(
+        string="Purchases, Last 12 Months",
+        compute="_compute_relational_purchase_trend",
+        groups="crm_relational.group_user",
+        help="Confirmed sales to the customer in the current company, untaxed and in the "
+        "company's currency, month by month over the last twelve months (this one included).",
+    )
+    relational_purchase_direction = fields.Selection(
+        [("up", "Rising"), ("flat", "Steady"), ("down", "Falling")],
+        string="Purchase Trend",
+        compute="_compute_relational_purchase_trend",
+        groups="crm_relational.group_user",
+        help="The last three complete months of purchases against the three before: rising or "
+        "falling by more than 10 %, else steady.",
+    )
 
     @api.depends_context("company")
     def _compute_relational_profile_id(self):
@@ -118,6 +141,38 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.relational_interaction_count = counts.get(partner.commercial_partner_id, 0)
+
+    @api.depends_context("company")
+    def _compute_relational_purchase_trend(self):
+        # One grouped query for the whole batch (a kanban page, a list), over the commercial
+        # entities; never for customers who chose no profiling.
+        company = self.env.company
+        # _origin: a form being edited computes on new records; the orders are the saved ones'.
+        customers = self.commercial_partner_id._origin.filtered(
+            lambda p: not p.relational_no_profiling
+        )
+        first_month = fields.Date.today().replace(day=1) - relativedelta(months=TREND_MONTHS - 1)
+        months = [first_month + relativedelta(months=n) for n in range(TREND_MONTHS)]
+        amounts = {}
+        if customers:
+            amounts = self._relational_monthly_purchases(
+                customers, company, first_month, months[-1] + relativedelta(months=1)
+            )
+        for partner in self:
+            per_month = amounts.get(partner.commercial_partner_id._origin.id)
+            if not per_month:
+                partner.relational_purchase_trend = False
+                partner.relational_purchase_direction = False
+                continue
+            values = [company.currency_id.round(per_month.get(month, 0.0)) for month in months]
+            direction = self._relational_trend_direction(values)
+            partner.relational_purchase_trend = {
+                "months": [fields.Date.to_string(month) for month in months],
+                "amounts": values,
+                "currency_id": company.currency_id.id,
+                "direction": direction,
+            }
+            partner.relational_purchase_direction = direction
 
     def write(self, vals):
         result = super().write(vals)
@@ -203,3 +258,55 @@ class ResPartner(models.Model):
             "stage_history": history.read(["date", "company_id", "stage_from", "stage_to"]),
             "timeline": timeline,
         }
+
+    def _relational_monthly_purchases(self, customers, company, start, end):
+        """Confirmed sales of `customers` (commercial entities) in `company` from `start` to
+        before `end` (dates), untaxed, in the company's currency, as
+        {customer id: {first day of month: amount}}.
+
+        The same orders and conversion as the relational profile's revenue: sale orders in
+        state 'sale', amount_untaxed divided by the order's rate. One query for all customers;
+        like the profile's revenue, it is read past the salesperson's order rules (the field is
+        for relational users only, who read that revenue on the profile anyway).
+        """
+        self.env["sale.order"].flush_model(
+            ["partner_id", "state", "company_id", "date_order", "amount_untaxed", "currency_rate"]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id,
+                       date_trunc('month', so.date_order)::date AS month,
+                       sum(so.amount_untaxed
+                           / COALESCE(NULLIF(so.currency_rate, 0), 1)::numeric)::float8
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE p.commercial_partner_id = ANY(%(customers)s)
+                   AND so.state = 'sale'
+                   AND so.company_id = %(company)s
+                   AND so.date_order >= %(start)s
+                   AND so.date_order < %(end)s
+                 GROUP BY 1, 2
+                """,
+                customers=customers.ids,
+                company=company.id,
+                start=datetime.combine(start, time.min),
+                end=datetime.combine(end, time.min),
+            )
+        )
+        amounts = {}
+        for customer_id, month, amount in self.env.cr.fetchall():
+            amounts.setdefault(customer_id, {})[month] = amount
+        return amounts
+
+    @staticmethod
+    def _relational_trend_direction(amounts):
+        """'up', 'flat' or 'down': the sum of the three complete months before the current one
+        against the three before them; more than TREND_FLAT_SHARE apart is a move."""
+        recent, previous = sum(amounts[-4:-1]), sum(amounts[-7:-4])
+        if recent > previous * (1 + TREND_FLAT_SHARE):
+            return "up"
+        if recent < previous * (1 - TREND_FLAT_SHARE):
+            return "down"
+        return "flat"

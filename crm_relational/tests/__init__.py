@@ -7,3 +7,4 @@ from . import test_profile
 from . import test_clv
 from . import test_relationship
 from . import test_relationship_engine
+from . import test_purchase_trend

@@ -1,4 +1,50 @@
+import base64
+import re
+import shutil
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from unittest.mock import patch
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user
+from odoo.tests.common import ChromeBrowser
+
+# Modules whose Arabic terms the customer form shows, loaded for the Arabic tour.
+ARABIC_TERMS_MODULES = [
+    "base", "web", "mail", "calendar", "contacts", "product", "account", "sales_team", "crm",
+    "sale", "sale_management", "stock", "crm_relational", "crm_relational_sfa",
+]  # fmt: skip
+SCREENSHOT_SIGNAL = "crm_relational_screenshot "
+# tests/screenshots/ of the repository (git-ignored); docs/screenshots/ holds the README's copies.
+SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "tests" / "screenshots"
+
+
+@contextmanager
+def tour_screenshots():
+    """Saves the page as ``SCREENSHOT_DIR/<name>.png`` each time a tour logs
+    ``crm_relational_screenshot <name>``; yields ``{name: path}`` of the screenshots, filled in
+    when the tour is over."""
+    taken, captures = {}, {}
+    handle_console = ChromeBrowser._handle_console
+
+    def on_console(browser, **event):  # Runtime.consoleAPICalled: type, args, stackTrace...
+        args = event.get("args")
+        message = str(args[0].get("value", "")) if event.get("type") == "log" and args else ""
+        if message.startswith(SCREENSHOT_SIGNAL):
+            name = re.sub(r"[^\w-]", "", message.removeprefix(SCREENSHOT_SIGNAL))
+            captures[name] = browser._websocket_send("Page.captureScreenshot", with_future=True)
+            return None
+        return handle_console(browser, **event)
+
+    with patch.object(ChromeBrowser, "_handle_console", on_console):
+        yield taken
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    for name, capture in captures.items():
+        taken[name] = SCREENSHOT_DIR / f"{name}.png"
+        taken[name].write_bytes(base64.b64decode(capture.result(timeout=10)["data"]))
 
 
 class TestTours(HttpCase):
@@ -29,30 +75,97 @@ class TestTours(HttpCase):
         )
         cls.env["stock.quant"]._update_available_quantity(lamp, warehouse.lot_stock_id, 7)
 
-    def test_rep_reads_the_relationship_and_looks_up_stock(self):
-        self.start_tour(
-            f"/odoo/res.partner/{self.customer.id}", "crm_relational_rep_call", login="tour_rep"
-        )
-        self.start_tour(
-            "/odoo/action-crm_relational_sfa.action_crm_relational_stock_lookup",
-            "crm_relational_stock_lookup",
-            login="tour_rep",
-        )
+    def _customer_buys(self):
+        """Confirmed orders of Tour Trading over the last year, rising: 400 five months ago,
+        300 nine months ago, 1,000 last month and 250 this month."""
+        service = self.env["product.product"].create({"name": "Tour consulting", "type": "service"})
+        this_month = fields.Date.today().replace(day=10)
+        for months_ago, amount in ((9, 300), (5, 400), (1, 1000), (0, 250)):
+            order = self.env["sale.order"].create(
+                {"partner_id": self.customer.id,
+                 "order_line": [Command.create({"product_id": service.id, "price_unit": amount,
+                                                "tax_ids": [Command.clear()]})]}
+            )  # fmt: skip
+            order.action_confirm()
+            day = this_month - relativedelta(months=months_ago)
+            order.date_order = fields.Datetime.to_datetime(day) + timedelta(hours=10)
 
-    def test_rep_reads_the_relationship_in_arabic(self):
-        self.env["res.lang"]._activate_lang("ar_001")
-        self.env["ir.module.module"]._load_module_terms(
-            ["crm_relational", "crm_relational_sfa"], ["ar_001"], overwrite=True
+    def _tour_customer_form(self, tour, screenshot):
+        """Runs `tour` on Tour Trading's form at 1280x800 and checks its README screenshot."""
+        with patch.object(self, "browser_size", "1280x800"), tour_screenshots() as taken:
+            self.start_tour(f"/odoo/res.partner/{self.customer.id}", tour, login="tour_rep")
+        self.assertTrue(taken[screenshot].stat().st_size > 10_000, "the screenshot is saved")
+
+    def _stock_lookup_products(self):
+        """The lamp (7 free, 2 more in a second warehouse), a lamp shade with none free and 10
+        arriving in three days, and a desk light of the same category (5 free) offered
+        instead of the shade."""
+        lamp = self.env["product.product"].search([("default_code", "=", "TOUR-LAMP")])
+        lamp.categ_id = self.env["product.category"].create({"name": "Tour lighting"})
+        shade, desk_light = self.env["product.product"].create(
+            [{"name": name, "default_code": code, "is_storable": True, "categ_id": lamp.categ_id.id}
+             for name, code in [("Tour lamp shade", "TOUR-LAMP-SHADE"),
+                                ("Tour desk light", "TOUR-DESK")]]
+        )  # fmt: skip
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
         )
+        self.env["stock.quant"]._update_available_quantity(desk_light, warehouse.lot_stock_id, 5)
+        second = self.env["stock.warehouse"].create({"name": "Tour Jeddah", "code": "TJED"})
+        self.env["stock.quant"]._update_available_quantity(lamp, second.lot_stock_id, 2)
+        supplier = self.env.ref("stock.stock_location_suppliers")
+        self.env["stock.picking"].create(
+            {"picking_type_id": warehouse.in_type_id.id, "location_id": supplier.id,
+             "location_dest_id": warehouse.lot_stock_id.id,
+             "scheduled_date": fields.Datetime.now() + timedelta(days=3),
+             "move_ids": [Command.create({"product_id": shade.id, "product_uom_qty": 10,
+                                          "location_id": supplier.id,
+                                          "location_dest_id": warehouse.lot_stock_id.id})]}
+        ).action_confirm()  # fmt: skip
+
+    def test_rep_reads_the_relationship_and_looks_up_stock(self):
+        self._customer_buys()
+        self._tour_customer_form("crm_relational_rep_call", "relationship-english")
+        self._stock_lookup_products()
+        with tour_screenshots() as taken:
+            self.start_tour("/odoo/stock-lookup", "crm_relational_stock_lookup", login="tour_rep")
+        self.assertTrue(taken["stock-lookup"].stat().st_size > 10_000, "the screenshot is saved")
+
+    def test_rep_looks_up_stock_right_to_left(self):
+        """The stock lookup in Arabic: laid out right to left, numbers and dates formatted
+        for the language."""
+        self._stock_lookup_products()
+        self.env["res.lang"]._activate_lang("ar_001")
+        self.env["ir.module.module"].search(
+            [("name", "in", ARABIC_TERMS_MODULES)]
+        )._update_translations(["ar_001"], overwrite=True)
         self.rep.lang = "ar_001"
         self.env.registry.clear_cache()  # the languages' cached data, read by the web client
-        self.start_tour(
-            f"/odoo/res.partner/{self.customer.id}",
-            "crm_relational_rep_call_arabic",
-            login="tour_rep",
-        )
+        with tour_screenshots() as taken:
+            self.start_tour(
+                "/odoo/stock-lookup", "crm_relational_stock_lookup_rtl", login="tour_rep"
+            )
+        self.assertTrue(taken["stock-lookup-arabic"].stat().st_size > 10_000)
+
+    def test_rep_reads_the_relationship_in_arabic(self):
+        if not shutil.which("rtlcss"):
+            self.skipTest("rtlcss is missing: Odoo serves no right-to-left stylesheet without it")
+        self._customer_buys()
+        self.env["res.lang"]._activate_lang("ar_001")
+        # Odoo's own Arabic terms of what the form shows (menus, views, fields), and ours; the
+        # test database has no language but English installed.
+        self.env["ir.module.module"].search(
+            [("name", "in", ARABIC_TERMS_MODULES)]
+        )._update_translations(["ar_001"], overwrite=True)
+        self.rep.lang = "ar_001"
+        self.env.registry.clear_cache()  # the languages' cached data, read by the web client
+        self._tour_customer_form("crm_relational_rep_call_arabic", "relationship-arabic")
 
     def test_manager_reads_the_forecast(self):
+        # Last week's snapshot, for the forecast taken now to show how it moved.
+        self.env["crm.relational.forecast"]._take(
+            self.env.company, kind="weekly", moment=fields.Datetime.now() - timedelta(days=7)
+        )
         self.start_tour(
             "/odoo/action-crm_relational_sfa.action_server_crm_relational_forecast_now",
             "crm_relational_manager_forecast",
