@@ -298,6 +298,14 @@ SPECS = {
             "date": record.date,
         },
     ),
+    "crm.relational.forecast.backtest": Spec(
+        make=lambda case, role: case.env["crm.relational.forecast.backtest"].create(
+            {"company_id": role.company.id, "state": "done"}
+        ),
+        field="message",
+        value="Matrix",
+        copy=lambda case, role, record: {"company_id": record.company_id.id, "state": "done"},
+    ),
     "crm.relational.forecast": Spec(
         make=_make_forecast,
         field="kind",
@@ -368,6 +376,18 @@ SPECS = {
         copy=lambda case, role, record: {
             "agent_id": record.agent_id.id,
             "skill_id": _skill(case, record.company_id).id,
+        },
+    ),
+    "crm.relational.routing.run": Spec(
+        make=lambda case, role: case.env["crm.relational.routing.run"].create(
+            {"company_id": role.company.id, "user_id": role.user.id, "state": "done"}
+        ),
+        field="done_count",
+        value=1,
+        copy=lambda case, role, record: {
+            "company_id": record.company_id.id,
+            "user_id": record.user_id.id,
+            "state": "done",
         },
     ),
     "crm.relational.kb.article": Spec(
