@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CrmRelationalRun(models.Model):
@@ -37,6 +37,17 @@ class CrmRelationalRun(models.Model):
         string="Population Figures", help="What the customers were scored against."
     )
     duration = fields.Float(string="Duration (s)", compute="_compute_duration")
+    progress = fields.Float(compute="_compute_progress", help="Customers done, in percent.")
+
+    @api.depends("done_count", "customer_count", "state")
+    def _compute_progress(self):
+        for run in self:
+            if run.state == "done":
+                run.progress = 100.0
+            elif run.customer_count:
+                run.progress = 100.0 * run.done_count / run.customer_count
+            else:
+                run.progress = 0.0
 
     def _compute_duration(self):
         for run in self:

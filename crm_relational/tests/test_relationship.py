@@ -303,6 +303,8 @@ class TestRelationship(RelationalCase):
             {"company_id": self.company.id, "mode": "full", "date": self.today,
              "parameters": full.parameters, "last_partner_id": first, "done_count": 1}
         )  # fmt: skip
+        interrupted.customer_count = 3
+        self.assertAlmostEqual(interrupted.progress, 100.0 / 3)
         self.env.cr.execute(
             "UPDATE crm_relational_profile SET health_score = -1 WHERE company_id = %s",
             [self.company.id],
@@ -311,6 +313,7 @@ class TestRelationship(RelationalCase):
         self.Profile._recompute(self.company)
         self.assertEqual(Run.search([], limit=1), interrupted)
         self.assertEqual((interrupted.state, interrupted.customer_count), ("done", 3))
+        self.assertEqual(interrupted.progress, 100.0)
         scores = {p.partner_id.id: p.health_score for p in self.Profile.search([])}
         # The customer written before the interruption is not redone; the others are.
         self.assertEqual(scores[first], -1)
