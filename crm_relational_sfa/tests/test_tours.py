@@ -171,3 +171,22 @@ class TestTours(HttpCase):
             "crm_relational_manager_forecast",
             login="tour_manager",
         )
+
+    def test_rep_creates_the_quotation_from_the_opportunity(self):
+        lamp = self.env["product.product"].search([("default_code", "=", "TOUR-LAMP")])
+        opportunity = self.env["crm.lead"].create(
+            {"name": "Tour lamps for the showroom", "type": "opportunity",
+             "partner_id": self.customer.id, "user_id": self.rep.id,
+             "relational_line_ids": [Command.create({"product_id": lamp.id, "quantity": 3})]}
+        )  # fmt: skip
+        self.start_tour(
+            f"/odoo/crm/{opportunity.id}", "crm_relational_rep_quotation", login="tour_rep"
+        )
+        quotation = self.env["sale.order"].search([("opportunity_id", "=", opportunity.id)])
+        self.assertEqual(len(quotation), 1, "one quotation, saved from the opportunity")
+        self.assertEqual(quotation.partner_id, self.customer)
+        self.assertEqual(quotation.user_id, self.rep)
+        self.assertEqual(
+            [(line.product_id, line.product_uom_qty) for line in quotation.order_line],
+            [(lamp, 3.0)],
+        )

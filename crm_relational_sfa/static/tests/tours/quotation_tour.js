@@ -1,0 +1,59 @@
+import { registry } from "@web/core/registry";
+
+const PRODUCTS = ".o_field_widget[name='relational_line_ids']";
+const LOOKUP = ".modal .o_crm_relational_stock_lookup";
+const ORDER_LINES = ".o_form_view .o_field_widget[name='order_line']";
+
+/**
+ * From the opportunity to the quotation: the rep checks the stock of the product the customer
+ * asked for from its line on the opportunity, closes the lookup, and creates the quotation,
+ * which starts with the opportunity's products.
+ */
+registry.category("web_tour.tours").add("crm_relational_rep_quotation", {
+    steps: () => [
+        {
+            trigger: ".o_form_view .o_notebook a[name='relational_products']",
+            content: "Open the opportunity's products",
+            run: "click",
+        },
+        {
+            trigger: `${PRODUCTS} .o_data_row:contains('Tour lamp') button[data-tooltip='Stock Lookup']`,
+            content: "Look up the stock of the product asked for",
+            run: "click",
+        },
+        {
+            trigger: `${LOOKUP} .o_stock_lookup_detail_name:contains('Tour lamp')`,
+            content: "The lookup opens on the line's product",
+        },
+        {
+            trigger: `${LOOKUP} tr.o_stock_lookup_warehouse td.o_stock_lookup_free:contains('7')`,
+            content: "Seven are free: enough for the three asked",
+        },
+        {
+            trigger: ".modal .btn-close",
+            content: "Back to the opportunity",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            trigger: ".o_form_view button[name='action_sale_quotations_new']",
+            content: "Create the quotation",
+            run: "click",
+        },
+        {
+            trigger: `${ORDER_LINES} .o_data_row:contains('Tour lamp') td[name='product_uom_qty']:contains('3')`,
+            content: "The quotation starts with the opportunity's product and quantity",
+        },
+        {
+            trigger: ".o_form_view .o_form_button_save",
+            content: "Save the quotation",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_form_saved",
+            content: "Saved",
+        },
+    ],
+});
