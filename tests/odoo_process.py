@@ -166,3 +166,37 @@ def background(command, env=None, log_path=None):
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         log.close()
+
+
+@contextmanager
+def new_database(name, template=None):
+    """An empty database, or a copy of the database `template`, dropped afterwards."""
+    drop_database(name)
+    if template:
+        query("postgres", f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    else:
+        # As Odoo creates its own (odoo.service.db._create_empty_database).
+        query(
+            "postgres",
+            f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' LC_COLLATE 'C' TEMPLATE template0",
+        )
+    try:
+        yield name
+    finally:
+        drop_database(name)
+
+
+def odoo_shell(db, script, *args, timeout=600):
+    """Run the Python `script` in ``odoo shell`` on `db`, where ``env`` is the superuser's
+    environment; nothing is committed unless the script commits. `args` go to Odoo (e.g.
+    ``--addons-path``). Return (exit code, what the script printed, the log)."""
+    process = subprocess.run(
+        [sys.executable, "-m", "odoo", "shell", "-c", odoo_conf(), "-d", db, "--no-http", *args],
+        cwd=ROOT,
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return process.returncode, process.stdout, process.stderr

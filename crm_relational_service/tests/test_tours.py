@@ -1,4 +1,9 @@
+import shutil
+from unittest.mock import patch
+
 from odoo.tests import HttpCase, new_test_user
+
+from odoo.addons.crm_relational.tests.tours import tour_screenshots
 
 
 class TestServiceTours(HttpCase):
@@ -61,3 +66,30 @@ class TestServiceTours(HttpCase):
 
     def test_customer_follows_the_ticket_on_the_portal(self):
         self.start_tour("/my/tickets", "crm_relational_portal_ticket", login="tour_customer")
+
+    def test_agent_reads_the_suggestions_right_to_left(self):
+        if not shutil.which("rtlcss"):
+            self.skipTest("rtlcss is missing: Odoo serves no right-to-left stylesheet without it")
+        self.env["res.lang"]._activate_lang("ar_001")
+        self.env["ir.module.module"].search(
+            [("name", "in", ["base", "web", "mail", "helpdesk_mgmt", "crm_relational_service"])]
+        )._update_translations(["ar_001"], overwrite=True)
+        self.agent.lang = "ar_001"
+        self.customer.partner_id.lang = "ar_001"
+        self.env.registry.clear_cache()  # the languages' cached data, read by the web client
+        self.env["crm.relational.kb.article"].create(
+            {"name": "إيقاف وميض المصباح", "lang": "ar_001", "is_public": True,
+             "body": "<p>اضغط على زر المصباح عشر ثوانٍ فيتوقف الوميض.</p>"}
+        )  # fmt: skip
+        ticket = self.env["helpdesk.ticket"].create(
+            {"name": "وميض المصباح", "team_id": self.team.id,
+             "partner_id": self.customer.partner_id.id, "user_id": self.agent.id,
+             "description": "<p>المصباح في الصالة يومض منذ أمس، وميض المصباح لا يتوقف.</p>"}
+        )  # fmt: skip
+        with patch.object(self, "browser_size", "1280x800"), tour_screenshots() as taken:
+            self.start_tour(
+                f"/odoo/helpdesk.ticket/{ticket.id}",
+                "crm_relational_agent_ticket_arabic",
+                login="tour_agent",
+            )
+        self.assertTrue(taken["ticket-arabic"].stat().st_size > 10_000, "the screenshot is saved")

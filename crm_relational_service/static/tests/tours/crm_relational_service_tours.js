@@ -107,3 +107,45 @@ registry.category("web_tour.tours").add("crm_relational_portal_ticket", {
         },
     ],
 });
+
+/**
+ * The agent in Arabic: the web client right to left, the Arabic article suggested beside the
+ * Arabic description, on its left (the columns mirrored), its matched words highlighted.
+ */
+registry.category("web_tour.tours").add("crm_relational_agent_ticket_arabic", {
+    steps: () => [
+        {
+            trigger: "body.o_rtl .o_form_view",
+            content: "The web client is right to left",
+            run() {
+                const direction = getComputedStyle(document.body).direction;
+                if (direction !== "rtl") {
+                    throw new Error(`The RTL stylesheet is not in effect (direction: ${direction})`);
+                }
+            },
+        },
+        {
+            trigger: ".o_form_view .o_notebook a[name='description']",
+            content: "The description",
+            run: "click",
+        },
+        {
+            trigger:
+                ".o_relational_description_row .o_relational_kb_suggestion:contains('وميض المصباح') mark",
+            content: "The Arabic article, its matched words highlighted",
+        },
+        {
+            trigger: ".o_relational_description_row .o_relational_kb_suggestions",
+            content: "The suggestions sit on the left of the description, right to left",
+            run() {
+                const row = this.anchor.closest(".o_relational_description_row");
+                const description = row.querySelector(".o_field_widget[name='description']");
+                const panel = this.anchor.getBoundingClientRect();
+                if (panel.right > description.getBoundingClientRect().left + 1) {
+                    throw new Error("The suggestions are not on the left of the description");
+                }
+                console.log("crm_relational_screenshot ticket-arabic");
+            },
+        },
+    ],
+});
