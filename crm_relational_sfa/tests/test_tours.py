@@ -159,3 +159,19 @@ class TestTours(HttpCase):
             [(line.product_id, line.product_uom_qty) for line in quotation.order_line],
             [(lamp, 3.0)],
         )
+
+    def test_rep_reads_the_call_sheet_without_scrolling(self):
+        self._customer_buys()
+        self.customer.message_post(
+            body="Can you deliver the lamps before the showroom opens?",
+            message_type="email",
+            author_id=self.customer.id,
+            subtype_xmlid="mail.mt_comment",
+        )
+        with patch.object(self, "browser_size", "1366x768"), tour_screenshots() as taken:
+            self.start_tour(
+                f"/odoo/res.partner/{self.customer.id}",
+                "crm_relational_call_sheet",
+                login="tour_rep",
+            )
+        self.assertTrue(taken["call-sheet"].stat().st_size > 10_000, "the screenshot is saved")

@@ -57,3 +57,48 @@ registry.category("web_tour.tours").add("crm_relational_rep_quotation", {
         },
     ],
 });
+
+/**
+ * The call sheet on a laptop screen: who, the relationship, the credit and the last
+ * conversations at once, without scrolling.
+ */
+registry.category("web_tour.tours").add("crm_relational_call_sheet", {
+    steps: () => [
+        {
+            trigger: ".o_form_view .o-form-buttonbox",
+            content: "The smart buttons: the call sheet may be under More",
+            run() {
+                if (!this.anchor.querySelector("button[name='action_relational_call_sheet']")) {
+                    this.anchor.querySelector(".o_button_more").click();
+                }
+            },
+        },
+        {
+            trigger: "button[name='action_relational_call_sheet']",
+            content: "Open the call sheet",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view div[name='relational_glance'] .o_crm_relational_purchase_trend",
+            content: "Tier, stage and purchases at a glance",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name='relational_credit_exposure']",
+            content: "The credit exposure",
+        },
+        {
+            trigger:
+                ".o_form_view .o_field_widget[name='relational_recent_interaction_ids'] .o_data_row",
+            content: "The last conversations and orders",
+            run() {
+                const content = document.querySelector(".o_action_manager .o_content");
+                if (content.scrollHeight > content.clientHeight + 1) {
+                    throw new Error(
+                        `The call sheet scrolls: ${content.scrollHeight}px in ${content.clientHeight}px`
+                    );
+                }
+                console.log("crm_relational_screenshot call-sheet");
+            },
+        },
+    ],
+});
