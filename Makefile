@@ -3,13 +3,14 @@
 DB ?= crm_relational_demo
 TEST_DB ?= crm_relational_test
 BENCH_DB ?= crm_relational_large
+BENCH_SIZES ?= large
 PORT ?= 8069
 SIZE ?= demo
 SEED ?= 42
 ODOO_SOURCE_URL ?= https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz
 PYTEST_ARGS ?=
 
-export DB TEST_DB BENCH_DB PORT SIZE SEED ODOO_SOURCE_URL PYTEST_ARGS
+export DB TEST_DB BENCH_DB BENCH_SIZES PORT SIZE SEED ODOO_SOURCE_URL PYTEST_ARGS
 DEVENV := tools/devenv.sh
 
 .PHONY: run test test-fast test-host lint pot bench setup stop clean
@@ -29,7 +30,7 @@ test-host:  ## Odoo's crm and sale_stock and OCA's helpdesk tests with the three
 lint:  ## ruff and pylint-odoo on the addons
 	@$(DEVENV) lint
 
-bench:  ## benchmarks on the large data set (built once in BENCH_DB, about 6 minutes)
+bench:  ## benchmarks on the large data set (built once in BENCH_DB); BENCH_SIZES="small medium large" for the growth
 	@$(DEVENV) bench
 
 pot:  ## regenerate the translation templates i18n/<addon>.pot

@@ -1,6 +1,6 @@
 """Benchmark: the sales forecast of every open opportunity, and its backtest.
 
-    python3 -m bench.bench_forecast -c ODOO_CONF -d DB [--periods 6]
+    python3 -m bench.bench_forecast -c ODOO_CONF -d DB [--size large] [--periods 6]
 
 Times, on the company's data: the nightly job (learning the win probabilities from every closed
 opportunity with the calibration measured, then scoring every open opportunity), then the
@@ -10,7 +10,7 @@ forecast of the same pipeline (the CRM "Forecast" report: prorated revenue group
 salesperson and expected closing month). Then replays the last ``--periods`` months and prints
 the error of this forecast and of Odoo's plain probability-weighted pipeline against what the
 opportunities open at each month's start really brought within the month. Writes a JSON line
-to bench/results/forecast.json.
+to bench/results/<size>/forecast.json.
 """
 
 import time
@@ -85,7 +85,7 @@ def main(argv=None):
         "backtest_mape_pct": round(mean_pct("forecast"), 1),
         "backtest_mape_odoo_pct": round(mean_pct("odoo"), 1),
     }
-    common.record("forecast", result)
+    common.record("forecast", result, args)
 
 
 if __name__ == "__main__":

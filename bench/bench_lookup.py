@@ -1,13 +1,13 @@
 """Benchmark: the stock lookup across all warehouses against Odoo's native per-warehouse reads.
 
-    python3 -m bench.bench_lookup -c ODOO_CONF -d DB [--lookups 500]
+    python3 -m bench.bench_lookup -c ODOO_CONF -d DB [--size large] [--lookups 500]
 
 Looks up products by internal reference (each lookup finds one product and answers for every
 warehouse: on hand, reserved, free, forecast, receipts, promise date), `--lookups` times over
 products that have stock, as a salesperson would; then reads the same quantities the
 Odoo-native way: ``qty_available``, ``free_qty``, ``virtual_available`` of the product in each
 warehouse context (without receipts or promise dates). Prints p50/p95 latency of both, and
-writes a JSON line to bench/results/lookup.json.
+writes a JSON line to bench/results/<size>/lookup.json.
 """
 
 import statistics
@@ -62,7 +62,7 @@ def main(argv=None):
         "native_p95_ms": round(common.percentile(native, 0.95) * 1000, 1),
         "ratio_p95": round(common.percentile(native, 0.95) / common.percentile(ours, 0.95), 2),
     }
-    common.record("lookup", result)
+    common.record("lookup", result, args)
 
 
 if __name__ == "__main__":

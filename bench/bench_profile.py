@@ -1,13 +1,13 @@
 """Benchmark: recompute of the relational profiles against the Odoo-native way.
 
-    python3 -m bench.bench_profile -c ODOO_CONF -d DB [--sample 300]
+    python3 -m bench.bench_profile -c ODOO_CONF -d DB [--size large] [--sample 300]
 
 Prints the time, SQL query count and Python peak memory of a full recompute of every profile
 of the company, and of an incremental recompute after 1 % of the customers got news (their
 orders touched); then the same numbers (revenue, margin, order count, first and last order)
 computed the plain-ORM way, one customer at a time, on a sample of customers; the ORM figure
 for all customers is extrapolated linearly from the sample (running it on 100,000 customers
-would take hours). Writes a JSON line to bench/results/profile.json.
+would take hours). Writes a JSON line to bench/results/<size>/profile.json.
 """
 
 import time
@@ -135,7 +135,7 @@ def main(argv=None):
         ),
         "order_counts_equal": f"{checked}/{len(partners)}",
     }
-    common.record("profile", result)
+    common.record("profile", result, args)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Benchmark: skills-based routing and knowledge base search at volume.
 
-    python3 -m bench.bench_service -c ODOO_CONF -d DB [--agents 200] [--open 100000]
-                                   [--articles 10000] [--samples 200]
+    python3 -m bench.bench_service -c ODOO_CONF -d DB [--size large] [--agents 200]
+                                   [--open 100000] [--articles 10000] [--samples 200]
 
 Inside one transaction that is rolled back: a routing team of ``--agents`` agents with
 language, channel and product skills, ``--open`` open tickets spread over them (bulk SQL), and
@@ -9,7 +9,7 @@ language, channel and product skills, ``--open`` open tickets spread over them (
 ``--samples`` tickets routed to the least-loaded qualified agent working now, next to creating
 the same tickets the Odoo-native way (helpdesk_mgmt, no routing), and ``--samples`` searches of
 the knowledge base by full text next to the Odoo-native ``ilike`` search on title and body.
-Prints p50/p95 of each and appends a JSON line to bench/results/service.json.
+Prints p50/p95 of each and appends a JSON line to bench/results/<size>/service.json.
 """
 
 import random
@@ -98,16 +98,20 @@ def _setup(env, args, rng):
     )
     languages = list(WORDS)
     vocabulary = _vocabulary(rng)
+    # Published articles, where articles have a status (searched and suggested only then).
+    published = "state" in env["crm.relational.kb.article"]._fields
     cr.execute(
         SQL(
             """
         INSERT INTO crm_relational_kb_article (name, body, lang, is_public, active,
                                                solved_ticket_count, create_date, write_date,
-                                               create_uid, write_uid)
-        SELECT v.name, v.body, v.lang, n %% 3 = 0, TRUE, 0, now(), now(), 1, 1
+                                               create_uid, write_uid %(state_column)s)
+        SELECT v.name, v.body, v.lang, n %% 3 = 0, TRUE, 0, now(), now(), 1, 1 %(state)s
           FROM unnest(%(names)s::text[], %(bodies)s::text[], %(langs)s::text[])
                WITH ORDINALITY AS v(name, body, lang, n)
             """,
+            state_column=SQL(", state") if published else SQL(""),
+            state=SQL(", 'published'") if published else SQL(""),
             names=[
                 " ".join(rng.sample(vocabulary[languages[n % 3]], 4)) + f" {n}"
                 for n in range(args.articles)
@@ -165,10 +169,18 @@ def _time_search(env, rng, samples):
 def main(argv=None):
     parser = common.parser(__doc__)
     parser.add_argument("--agents", type=int, default=200)
-    parser.add_argument("--open", type=int, default=100_000)
-    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument(
+        "--open", type=int, help="open tickets (default: 100,000 times the share of --size)"
+    )
+    parser.add_argument(
+        "--articles", type=int, help="articles (default: 10,000 times the share of --size)"
+    )
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args(argv)
+    # The volume grows with the data set, as the customers' tickets and questions would.
+    share = common.SIZES[args.size]
+    args.open = round(100_000 * share) if args.open is None else args.open
+    args.articles = round(10_000 * share) if args.articles is None else args.articles
 
     rng = random.Random(7)
     with common.odoo_env(args) as env:
@@ -192,7 +204,7 @@ def main(argv=None):
         "native_ilike_p50_ms": round(statistics.median(ilike) * 1000, 2),
         "native_ilike_p95_ms": round(common.percentile(ilike, 0.95) * 1000, 2),
     }
-    common.record("service", result)
+    common.record("service", result, args)
 
 
 if __name__ == "__main__":

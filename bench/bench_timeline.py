@@ -1,6 +1,6 @@
 """Benchmark: the 360-degree timeline against the Odoo-native way of seeing the same history.
 
-    python3 -m bench.bench_timeline -c ODOO_CONF -d DB [--sample 200]
+    python3 -m bench.bench_timeline -c ODOO_CONF -d DB [--size large] [--sample 200]
 
 On the database's data (the `large` set: over a million timeline rows), prints the number of
 timeline rows, the time of a grouped count of the whole timeline by kind and month (the
@@ -8,7 +8,7 @@ manager's view) against one grouped read per source model (the Odoo-native way),
 to open one customer's timeline (its rows counted by kind, as the smart button and the grouped
 list do) over a sample of customers against the Odoo-native way: the customer's documents
 model by model and the messages in each of their chatters, as a user opening each would.
-Writes a JSON line to bench/results/timeline.json.
+Writes a JSON line to bench/results/<size>/timeline.json.
 """
 
 import statistics
@@ -119,7 +119,7 @@ def main(argv=None):
         "ratio_customer_p50": round(statistics.median(native) / statistics.median(ours), 1),
         "ratio_manager_view": round(native_grouped_seconds / grouped_seconds, 1),
     }
-    common.record("timeline", result)
+    common.record("timeline", result, args)
 
 
 if __name__ == "__main__":

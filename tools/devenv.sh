@@ -7,7 +7,7 @@
 #   tools/devenv.sh test    setup, create a fresh test database from the cached template, run pytest
 #   tools/devenv.sh lint    ruff and pylint-odoo on the addons
 #   tools/devenv.sh pot     regenerate the addons' translation templates (i18n/*.pot)
-#   tools/devenv.sh bench   benchmarks on the large data set
+#   tools/devenv.sh bench   benchmarks on the data sets of BENCH_SIZES (default: large)
 #   tools/devenv.sh stop    stop the embedded PostgreSQL cluster
 #
 # Every step is idempotent and remembers what it did, so a second call starts in seconds.
@@ -21,6 +21,9 @@ ODOO_SOURCE_URL=${ODOO_SOURCE_URL:-https://nightly.odoo.com/19.0/nightly/src/odo
 DB=${DB:-crm_relational_demo}
 TEST_DB=${TEST_DB:-crm_relational_test}
 BENCH_DB=${BENCH_DB:-crm_relational_large}
+BENCH_DB_SMALL=${BENCH_DB_SMALL:-bench_small}
+BENCH_DB_MEDIUM=${BENCH_DB_MEDIUM:-bench_medium}
+BENCH_SIZES=${BENCH_SIZES:-large}
 PORT=${PORT:-8069}
 SIZE=${SIZE:-demo}
 SEED=${SEED:-42}
@@ -235,20 +238,47 @@ from odoo.modules.module import get_module_path; print(get_module_path('$module'
     return $status
 }
 
-cmd_bench() {
-    # Benchmarks on the large data set, generated once into $BENCH_DB.
-    setup
-    if ! db_exists "$BENCH_DB" || [ "$(psql -d "$BENCH_DB" -tAc "SELECT value FROM ir_config_parameter WHERE key = 'crm_relational.generated_size'" 2>/dev/null)" != large ]; then
-        db_exists "$BENCH_DB" && psql -d postgres -qc "DROP DATABASE \"$BENCH_DB\" WITH (FORCE)" >/dev/null
-        initdb_cached "$BENCH_DB"
-        say "generating the large data set in $BENCH_DB"
-        cd "$ROOT" && "$PY" -m data.generator -c "$ODOO_CONF" -d "$BENCH_DB" --size large --seed "$SEED"
+bench_db() {
+    # The database of a benchmark size: BENCH_DB for large, BENCH_DB_SMALL / BENCH_DB_MEDIUM.
+    case "$1" in
+        small) echo "$BENCH_DB_SMALL" ;;
+        medium) echo "$BENCH_DB_MEDIUM" ;;
+        large) echo "$BENCH_DB" ;;
+        *) die "unknown benchmark size '$1' in BENCH_SIZES (small, medium, large)" ;;
+    esac
+}
+
+ensure_bench_db() {
+    # The data set of size $1 in its database, generated once: the large data set, or its
+    # share of the customers given by bench/common.py's SIZES (1 % small, 10 % medium).
+    local size=$1 db share
+    db=$(bench_db "$size")
+    if db_exists "$db" && [ "$(psql -d "$db" -tAc "SELECT value FROM ir_config_parameter WHERE key = 'crm_relational.generated_size'" 2>/dev/null)" = large ]; then
+        return 0
     fi
-    cd "$ROOT" && "$PY" -m bench.bench_profile -c "$ODOO_CONF" -d "$BENCH_DB"
-    cd "$ROOT" && "$PY" -m bench.bench_timeline -c "$ODOO_CONF" -d "$BENCH_DB"
-    cd "$ROOT" && "$PY" -m bench.bench_lookup -c "$ODOO_CONF" -d "$BENCH_DB"
-    cd "$ROOT" && "$PY" -m bench.bench_forecast -c "$ODOO_CONF" -d "$BENCH_DB"
-    cd "$ROOT" && "$PY" -m bench.bench_service -c "$ODOO_CONF" -d "$BENCH_DB"
+    db_exists "$db" && psql -d postgres -qc "DROP DATABASE \"$db\" WITH (FORCE)" >/dev/null
+    initdb_cached "$db"
+    share=$(cd "$ROOT" && "$PY" -c "from bench.common import SIZES; print(SIZES['$size'])")
+    say "generating the $size data set ($share of the large one) in $db"
+    cd "$ROOT" && "$PY" -m data.generator -c "$ODOO_CONF" -d "$db" --size large --scale "$share" --seed "$SEED"
+}
+
+cmd_bench() {
+    # Benchmarks on each data set of BENCH_SIZES (default: large), each generated once into its
+    # database; then docs/benchmarks.md from the latest results of every size.
+    setup
+    local size db bench
+    for size in $BENCH_SIZES; do
+        bench_db "$size" >/dev/null
+    done
+    for size in $BENCH_SIZES; do
+        ensure_bench_db "$size"
+        db=$(bench_db "$size")
+        say "benchmarks on the $size data set ($db)"
+        for bench in dataset bench_profile bench_timeline bench_lookup bench_forecast bench_service; do
+            cd "$ROOT" && "$PY" -m "bench.$bench" -c "$ODOO_CONF" -d "$db" --size "$size"
+        done
+    done
     cd "$ROOT" && "$PY" -m bench.report
 }
 

@@ -52,12 +52,27 @@ class CrmRelationalProfile(models.Model):
     user_id = fields.Many2one(
         related="partner_id.user_id", string="Salesperson", help="The customer's salesperson."
     )
-    computed_at = fields.Datetime(string="Computed On", readonly=True)
+    computed_at = fields.Datetime(
+        string="Computed On", readonly=True, help="When the profile was last recomputed."
+    )
 
-    first_order_date = fields.Date(readonly=True)
-    last_order_date = fields.Date(readonly=True)
-    order_count = fields.Integer(string="Orders", readonly=True)
-    recency_days = fields.Integer(string="Days Since Last Order", readonly=True, aggregator="avg")
+    first_order_date = fields.Date(
+        readonly=True, help="Date of the customer's first confirmed sale order in this company."
+    )
+    last_order_date = fields.Date(
+        readonly=True, help="Date of the customer's latest confirmed sale order in this company."
+    )
+    order_count = fields.Integer(
+        string="Orders",
+        readonly=True,
+        help="Confirmed sale orders of the customer in this company.",
+    )
+    recency_days = fields.Integer(
+        string="Days Since Last Order",
+        readonly=True,
+        aggregator="avg",
+        help="Days from the last confirmed order to the day of the recompute.",
+    )
     revenue = fields.Monetary(
         string="Revenue to Date",
         readonly=True,
@@ -68,7 +83,9 @@ class CrmRelationalProfile(models.Model):
         readonly=True,
         help="Margin of the confirmed orders, less the share of margin in posted credit notes.",
     )
-    average_order_value = fields.Monetary(readonly=True, aggregator="avg")
+    average_order_value = fields.Monetary(
+        readonly=True, aggregator="avg", help="Revenue to date divided by the number of orders."
+    )
 
     rfm_recency_score = fields.Integer(
         string="Recency Score", readonly=True, aggregator="avg",
@@ -86,6 +103,8 @@ class CrmRelationalProfile(models.Model):
         [(code, label) for code, label, _r, _f in rfm.SEGMENTS],
         string="RFM Segment",
         readonly=True,
+        help="Named group on the recency and frequency scores, e.g. Champions: recency 5 and "
+        "frequency 4-5; At Risk: recency 1-2 and frequency 3-4; Hibernating: both 1-2.",
     )
     value_tier = fields.Selection(
         [("A", "A"), ("B", "B"), ("C", "C")],
@@ -128,7 +147,11 @@ class CrmRelationalProfile(models.Model):
         "the revenue trend and the probability of being active. Prospects have opportunities "
         "but no order yet.",
     )
-    stage_date = fields.Date(string="In Stage Since", readonly=True)
+    stage_date = fields.Date(
+        string="In Stage Since",
+        readonly=True,
+        help="Day of the recompute that first saw the customer in its current stage.",
+    )
     stage_history_ids = fields.One2many("crm.relational.stage.history", "profile_id", readonly=True)
 
     interaction_count = fields.Integer(
@@ -179,7 +202,11 @@ class CrmRelationalProfile(models.Model):
         readonly=True,
         help="A type chosen by a salesperson, kept until they clear it.",
     )
-    relationship_type_override_reason = fields.Text(string="Why Set by Hand", readonly=True)
+    relationship_type_override_reason = fields.Text(
+        string="Why Set by Hand",
+        readonly=True,
+        help="The reason the salesperson gave for setting the type by hand.",
+    )
     relationship_type_id = fields.Many2one(
         "crm.relational.relationship.type",
         readonly=True,
@@ -222,7 +249,11 @@ class CrmRelationalProfile(models.Model):
         readonly=True,
         help="Last e-mail, call or meeting from us to the customer.",
     )
-    days_without_contact = fields.Integer(readonly=True, aggregator="avg")
+    days_without_contact = fields.Integer(
+        readonly=True,
+        aggregator="avg",
+        help="Days since the last e-mail, call or meeting from us (empty: never contacted).",
+    )
     neglected = fields.Boolean(
         readonly=True,
         help="A tier A or B, or at-risk, customer nobody has contacted for longer than its tier "
@@ -640,6 +671,7 @@ class CrmRelationalProfile(models.Model):
                       JOIN people ON people.partner_id = t.partner_id
                      WHERE (t.company_id = %(company)s OR t.company_id IS NULL)
                        AND t.date <= %(end_of_today)s
+                       AND %(timeline_partners)s
                      GROUP BY t.partner_id
                 )
                 SELECT people.partner_id,
@@ -689,6 +721,13 @@ class CrmRelationalProfile(models.Model):
                 positive=SQL(" OR ").join(signal[1]) or SQL("FALSE"),
                 negative=SQL(" OR ").join(signal[-1]) or SQL("FALSE"),
                 timeline=SQL.identifier(timeline._table),
+                # The given customers as constants, which PostgreSQL pushes into every branch of
+                # the timeline's union down to the sources' partner indexes: an incremental run
+                # reads the rows of its customers only, not the whole timeline (a join with
+                # `people` alone is not pushed down and scans all of it).
+                timeline_partners=SQL("t.partner_id = ANY(%s)", partner_ids)
+                if partner_ids is not None
+                else SQL("TRUE"),
             )
         )
         self.env.cr.execute(SQL("CREATE INDEX ON %s (partner_id)", FACTS))

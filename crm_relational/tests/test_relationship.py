@@ -295,6 +295,29 @@ class TestRelationship(RelationalCase):
         # Scored against the full run's population: still tier A, same recency grid.
         self.assertEqual(profile.value_tier, "A")
 
+    def test_facts_of_the_customers_with_news_are_those_of_a_full_run(self):
+        # An incremental run reads the timeline of its customers only: what it knows of them
+        # is what a full run knows (but the margin share of larger customers, which ranks the
+        # customers read together).
+        def facts():
+            self.env.cr.execute("SELECT * FROM crm_relational_facts ORDER BY partner_id")
+            names = [column.name for column in self.env.cr.description]
+            return {
+                row[0]: {n: v for n, v in zip(names, row, strict=True) if n != "share_before"}
+                for row in self.env.cr.fetchall()
+            }
+
+        some = (self.customer_sa | self.late_payer).ids
+        self.Profile._build_facts(self.company, self.today, some)
+        incremental = facts()
+        self.Profile._build_facts(self.company, self.today)
+        full = facts()
+        self.assertEqual(sorted(incremental), sorted(some))
+        self.assertGreater(len(full), len(some))
+        self.assertEqual(incremental, {partner: full[partner] for partner in some})
+        self.assertEqual(incremental[self.late_payer.id]["overdue_invoices"], 1)
+        self.assertGreater(incremental[self.customer_sa.id]["interactions"], 0)
+
     def test_an_interrupted_run_is_resumed(self):
         Run = self.env["crm.relational.run"]
         full = Run.search([], limit=1)
