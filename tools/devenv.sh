@@ -80,6 +80,16 @@ ensure_deps() {
     mkdir -p "$LOCAL" && echo "$want" > "$stamp"
 }
 
+ensure_rtlcss() {
+    # Odoo builds the right-to-left stylesheet (Arabic, Persian) with rtlcss, an npm tool.
+    command -v rtlcss >/dev/null 2>&1 && return 0
+    if command -v npm >/dev/null 2>&1 && npm install -g --silent rtlcss >/dev/null 2>&1; then
+        say "installed rtlcss (npm) for Odoo's right-to-left stylesheet"
+    else
+        say "rtlcss is missing (npm install -g rtlcss): Arabic and Persian pages will lack their right-to-left stylesheet"
+    fi
+}
+
 # ---------------------------------------------------------------- PostgreSQL
 pg_bindir() {
     local d
@@ -159,6 +169,7 @@ EOF
 setup() {
     ensure_python
     ensure_deps
+    ensure_rtlcss
     ensure_pg
     write_conf
 }
@@ -172,8 +183,34 @@ initdb_cached() {
         --cache-prefix crmrel --cache-max-age 30 --cache-max-size 3 --log-level "${INIT_LOG_LEVEL:-warn}"
 }
 
+addons_hash() {
+    # The content of the three addons, as in the files Odoo loads.
+    (cd "$ROOT" && find ${ADDONS//,/ } -type f \( -name '*.py' -o -name '*.xml' -o -name '*.csv' \
+        -o -name '*.po' -o -name '*.js' -o -name '*.scss' \) -print0 | sort -z | xargs -0 sha256sum \
+        | sha256sum | cut -c1-16)
+}
+
+ensure_addons_current() {
+    # Upgrade the three addons in the kept database $1 when their code changed since it was
+    # last brought up to date (so a generated data set survives a change of the code).
+    local db=$1 hash
+    hash=$(addons_hash)
+    [ "$(psql -d "$db" -tAc "SELECT value FROM ir_config_parameter WHERE key = 'crm_relational.code_hash'")" = "$hash" ] && return 0
+    say "upgrading the addons in $db to the current code"
+    "$PY" -m odoo -c "$ODOO_CONF" -d "$db" -u "$ADDONS" --stop-after-init --log-level warn
+    stamp_addons "$db" "$hash"
+}
+
+stamp_addons() {
+    # Record in database $1 that its addons are those of the code hash $2 (default: current).
+    psql -d "$1" -qc "INSERT INTO ir_config_parameter (key, value)
+        VALUES ('crm_relational.code_hash', '${2:-$(addons_hash)}')
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+}
+
 ensure_demo_db() {
     if db_exists "$DB" && [ "$(psql -d "$DB" -tAc "SELECT value FROM ir_config_parameter WHERE key = 'crm_relational.generated_size'" 2>/dev/null)" = "$SIZE" ]; then
+        ensure_addons_current "$DB"
         return 0
     fi
     db_exists "$DB" && psql -d postgres -qc "DROP DATABASE \"$DB\"" >/dev/null
@@ -181,6 +218,7 @@ ensure_demo_db() {
     initdb_cached "$DB"
     say "generating $SIZE data (seed $SEED) in $DB"
     "$PY" -m data.generator -c "$ODOO_CONF" -d "$DB" --size "$SIZE" --seed "$SEED"
+    stamp_addons "$DB"
 }
 
 cmd_run() {
@@ -254,6 +292,7 @@ ensure_bench_db() {
     local size=$1 db share
     db=$(bench_db "$size")
     if db_exists "$db" && [ "$(psql -d "$db" -tAc "SELECT value FROM ir_config_parameter WHERE key = 'crm_relational.generated_size'" 2>/dev/null)" = large ]; then
+        ensure_addons_current "$db"
         return 0
     fi
     db_exists "$db" && psql -d postgres -qc "DROP DATABASE \"$db\" WITH (FORCE)" >/dev/null
@@ -261,6 +300,7 @@ ensure_bench_db() {
     share=$(cd "$ROOT" && "$PY" -c "from bench.common import SIZES; print(SIZES['$size'])")
     say "generating the $size data set ($share of the large one) in $db"
     cd "$ROOT" && "$PY" -m data.generator -c "$ODOO_CONF" -d "$db" --size large --scale "$share" --seed "$SEED"
+    stamp_addons "$db"
 }
 
 cmd_bench() {
