@@ -16,12 +16,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import test_access_matrix as matrix
+from repository_case import RepositoryCase
 
 from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.service.model import get_public_method
 from odoo.tests import HttpCase, new_test_user
 from odoo.tools import SQL
 
 OK, ACCESS, USER = "ok", "AccessError", "UserError"
+ADDONS = ("crm_relational", "crm_relational_sfa", "crm_relational_service")
+# Odoo's own public methods that the addons override (the ORM's, the mail gateway's): who may
+# call them stays Odoo's rule (the CRUD rights are test_access_matrix's). A new override must
+# be listed here on purpose, with a row in ROWS if it changes who may do what.
+OVERRIDES = {
+    ("crm.lead", "write"),
+    ("crm.relational.forecast", "unlink"),
+    ("crm.relational.segment", "create"),
+    ("crm.relational.segment", "unlink"),
+    ("crm.relational.segment", "write"),
+    ("helpdesk.ticket", "create"),
+    ("helpdesk.ticket", "message_new"),
+    ("helpdesk.ticket", "write"),
+    ("mail.thread", "message_parse"),
+    ("res.partner", "write"),
+}
 ROLE_KEYS = {
     "portal customer": "portal",
     "salesman": "salesman",
@@ -44,7 +63,12 @@ WRITTEN = SQL(
              WHERE relationship_type_override_reason IS NOT NULL),
            (SELECT count(*) FROM helpdesk_ticket WHERE relational_solution_article_id IS NOT NULL),
            (SELECT value FROM ir_config_parameter
-             WHERE key = 'crm_relational.recompute_notify_user_ids')
+             WHERE key = 'crm_relational.recompute_notify_user_ids'),
+           (SELECT count(*) FROM helpdesk_ticket_kb_article_used_rel),
+           (SELECT count(*) FROM helpdesk_ticket WHERE user_id IS NOT NULL),
+           (SELECT count(*) FROM crm_relational_routing_run),
+           (SELECT count(*) FROM crm_relational_forecast_backtest),
+           (SELECT count(*) FROM ir_cron_trigger)
     """
 )
 
@@ -156,6 +180,92 @@ def _check_suggestions(case, role, result):
     case.assertEqual(ticket["relational_suggested_article_ids"], case.article.ids)
 
 
+def _check_article_suggestions(case, role, result):
+    # Published articles of the caller's company or shared: never a draft, never another
+    # company's, whatever the words match.
+    found = case.env["crm.relational.kb.article"].browse([row["id"] for row in result])
+    kettles = case.kettles
+    expected = kettles["shared"] | (
+        kettles["ours"] if role.company == case.company_a else kettles["theirs"]
+    )
+    case.assertEqual(found & sum(kettles.values(), found.browse()), expected)
+    case.assertEqual(set(found.mapped("state")), {"published"})
+    case.assertLessEqual(set(found.company_id.ids), set(role.company.ids))
+    best = result[0]
+    case.assertTrue(0 <= best["relevance"] <= 100)
+    case.assertIn(["kettle", True], [[text.lower(), hit] for text, hit in best["excerpt"]])
+
+
+def _check_use_article(case, role, result):
+    case.assertEqual(result["res_model"], "mail.compose.message")
+    case.assertIn("Hold the dimmer button ten seconds.", result["context"]["default_body"])
+    case.assertIn(f"/my/faq/{case.article.id}", result["context"]["default_body"])
+    case.assertEqual(result["context"]["default_res_ids"], case.ticket.ids)
+    case.ticket.invalidate_recordset()
+    case.assertEqual(case.ticket.relational_used_article_ids, case.article)
+    case.assertEqual(case.ticket.relational_solution_article_id, case.article)
+
+
+def _new_routing_run(case, role, result):
+    """The run a bulk routing started: queued, by the caller, with the job triggered."""
+    case.assertEqual(result["params"]["type"], "info")
+    run = case.env["crm.relational.routing.run"].browse(result["params"]["next"]["res_id"])
+    case.assertEqual(run.state, "queued")
+    case.assertEqual(run.company_id, role.company)
+    case.assertEqual(run.user_id, role.user)
+    # Only the open unassigned tickets: not the one an agent already has.
+    case.assertEqual(run.ticket_ids, case.queued)
+    case.assertEqual(run.total_count, len(case.queued))
+    triggers = case.env["ir.cron.trigger"].search([("id", ">", case.last_trigger.id)])
+    case.assertEqual(triggers.cron_id, case.env.ref("crm_relational_service.ir_cron_route_tickets"))
+    return run
+
+
+def _check_route_background(case, role, result):
+    case.assertFalse(_new_routing_run(case, role, result).team_id)
+
+
+def _check_route_unassigned(case, role, result):
+    case.assertEqual(_new_routing_run(case, role, result).team_id, case.routing_team)
+
+
+def _check_routing_runs(case, role, result):
+    # Each manager sees their own company's runs only.
+    mine = case.runs[role.company]
+    case.assertIn(mine.id, [run["id"] for run in result])
+    case.assertEqual({run["company_id"][0] for run in result}, set(role.company.ids))
+
+
+def _check_routing_run_create(case, role, result):
+    (run,) = case.env["crm.relational.routing.run"].browse(result)
+    case.assertEqual(run.company_id, case.company_a)
+    case.assertEqual(run.ticket_ids, case.queued)
+    case.assertEqual(run.user_id, role.user)
+
+
+def _check_routing_run_unlink(case, role, result):
+    case.assertIs(result, True)
+    case.assertFalse(case.runs[case.company_a].exists())
+    case.assertTrue(case.runs[case.company_b].exists())
+
+
+def _check_open_by_team(case, role, result):
+    case.assertEqual(result["type"], "ir.actions.act_window")
+    case.assertEqual(result["res_model"], "crm.relational.forecast.line")
+    # The latest forecast of the caller's company, never the other company's.
+    case.assertEqual(result["domain"], [["forecast_id", "=", case.forecasts[role.company].id]])
+
+
+def _check_backtest(case, role, result):
+    case.assertEqual(result["res_model"], "crm.relational.forecast.backtest")
+    run = case.env["crm.relational.forecast.backtest"].browse(result["res_id"])
+    case.assertEqual(run.company_id, role.company)
+    case.assertEqual(run.user_id, role.user)
+    case.assertEqual(run.state, "queued")
+    triggers = case.env["ir.cron.trigger"].search([("id", ">", case.last_trigger.id)])
+    case.assertEqual(triggers.cron_id, case.env.ref("crm_relational_sfa.ir_cron_forecast_backtest"))
+
+
 def _roles(*outcomes):
     assert len(outcomes) == len(ROLE_KEYS)
     return outcomes
@@ -218,6 +328,15 @@ ROWS = [
     Row("crm.relational.forecast.model", "action_fit_now",
         _roles(ACCESS, ACCESS, OK, ACCESS, ACCESS, USER),
         check=_check_fit),
+    Row("crm.relational.forecast", "action_open_by_team",
+        _roles(ACCESS, OK, OK, ACCESS, ACCESS, OK),
+        check=_check_open_by_team),
+    Row("crm.relational.forecast.backtest", "action_start",
+        _roles(ACCESS, ACCESS, OK, ACCESS, ACCESS, OK),
+        check=_check_backtest),
+    Row("crm.relational.forecast.model", "action_backtest",
+        _roles(ACCESS, ACCESS, OK, ACCESS, ACCESS, OK),
+        check=_check_backtest),
     Row("helpdesk.ticket", "action_relational_return", _roles(USER, ACCESS, ACCESS, USER, USER,
                                                               ACCESS),
         ids=_ticket),
@@ -227,6 +346,50 @@ ROWS = [
         note="suggested_articles", ids=_ticket,
         kwargs=lambda case, role: {"fields": ["relational_suggested_article_ids"]},
         check=_check_suggestions),
+    Row("helpdesk.ticket", "relational_article_suggestions",
+        _roles(ACCESS, ACCESS, ACCESS, OK, OK, OK),
+        kwargs=lambda case, role: {"subject": "Kettle descaling",
+                                   "description": "<p>How do I descale my kettle?</p>"},
+        check=_check_article_suggestions),
+    Row("helpdesk.ticket", "action_relational_use_article",
+        _roles(ACCESS, ACCESS, ACCESS, OK, OK, ACCESS), ids=_ticket,
+        kwargs=lambda case, role: {"article_id": case.article.id},
+        check=_check_use_article),
+    Row("helpdesk.ticket", "action_relational_use_article",
+        _roles(ACCESS, ACCESS, ACCESS, USER, USER, ACCESS), ids=_ticket,
+        note="draft_article",
+        kwargs=lambda case, role: {"article_id": case.kettles["draft"].id}),
+    Row("helpdesk.ticket", "action_relational_use_article",
+        _roles(ACCESS, ACCESS, ACCESS, USER, USER, ACCESS), ids=_ticket,
+        note="other_company_article",
+        kwargs=lambda case, role: {"article_id": case.kettles["theirs"].id}),
+    # Checked before anything is read: the same answer for everyone.
+    Row("helpdesk.ticket", "action_relational_use_article",
+        _roles(USER, USER, USER, USER, USER, USER), ids=_ticket,
+        note="not_an_id", kwargs=lambda case, role: {"article_id": "1; DROP TABLE"}),
+    # Bulk routing: helpdesk managers only, their own company's tickets only.
+    Row("helpdesk.ticket", "action_relational_route_background",
+        _roles(ACCESS, ACCESS, ACCESS, ACCESS, OK, USER),
+        ids=lambda case, role: (case.queued | case.assigned).ids,
+        check=_check_route_background),
+    Row("helpdesk.ticket.team", "action_relational_route_unassigned",
+        _roles(ACCESS, ACCESS, ACCESS, ACCESS, OK, ACCESS),
+        ids=lambda case, role: case.routing_team.ids,
+        check=_check_route_unassigned),
+    Row("crm.relational.routing.run", "search_read",
+        _roles(ACCESS, ACCESS, ACCESS, ACCESS, OK, OK),
+        kwargs=lambda case, role: {"domain": [], "fields": ["company_id", "ticket_ids"]},
+        check=_check_routing_runs),
+    Row("crm.relational.routing.run", "create",
+        _roles(ACCESS, ACCESS, ACCESS, ACCESS, OK, ACCESS),
+        kwargs=lambda case, role: {"vals_list": [
+            {"company_id": case.company_a.id,
+             "ticket_ids": [Command.set(case.queued.ids)], "total_count": 2}]},
+        check=_check_routing_run_create),
+    Row("crm.relational.routing.run", "unlink",
+        _roles(ACCESS, ACCESS, ACCESS, ACCESS, OK, ACCESS),
+        ids=lambda case, role: case.runs[case.company_a].ids,
+        check=_check_routing_run_unlink),
     Row("crm.relational.kb.article", "action_relational_solves_ticket",
         _roles(ACCESS, ACCESS, ACCESS, OK, OK, ACCESS),
         ids=lambda case, role: case.article.ids,
@@ -312,6 +475,46 @@ class TestJsonRpcMatrix(HttpCase):
              "partner_id": portal.partner_id.id, "user_id": agent.id,
              "company_id": cls.company_a.id}
         )  # fmt: skip
+        Article = cls.env["crm.relational.kb.article"]
+        kettle = {"body": "<p>Fill the kettle with vinegar to descale it.</p>", "lang": "en_US"}
+        cls.kettles = {
+            "ours": Article.create(
+                {**kettle, "name": "RPC Descale the kettle", "company_id": cls.company_a.id}
+            ),
+            "draft": Article.create(
+                {**kettle, "name": "RPC Kettle draft", "state": "draft",
+                 "company_id": cls.company_a.id}
+            ),
+            "theirs": Article.create(
+                {**kettle, "name": "RPC Kettle theirs", "company_id": cls.company_b.id}
+            ),
+            "shared": Article.create({**kettle, "name": "RPC Kettle shared", "company_id": False}),
+        }  # fmt: skip
+        # Bulk routing: a routing team with two unassigned tickets (no agent has the skills, so
+        # they stay in its queue) and one an agent already has; a finished run per company.
+        cls.routing_team = cls.env["helpdesk.ticket.team"].create(
+            {"name": "RPC Routing", "relational_routing": True, "company_id": cls.company_a.id}
+        )
+        Ticket = cls.env["helpdesk.ticket"]
+        cls.queued = Ticket.create(
+            [{"name": f"RPC queued {n}", "description": "<p>Queued</p>",
+              "team_id": cls.routing_team.id, "company_id": cls.company_a.id} for n in (1, 2)]
+        )  # fmt: skip
+        cls.assigned = Ticket.create(
+            {"name": "RPC assigned", "description": "<p>Taken</p>", "user_id": agent.id,
+             "team_id": cls.routing_team.id, "company_id": cls.company_a.id}
+        )  # fmt: skip
+        cls.runs = {
+            company: cls.env["crm.relational.routing.run"].create(
+                {"company_id": company.id, "state": "done", "total_count": 0}
+            )
+            for company in companies.values()
+        }
+        Forecast = cls.env["crm.relational.forecast"]
+        cls.forecasts = {
+            company: Forecast.with_company(company)._take(company) for company in companies.values()
+        }
+        cls.last_trigger = cls.env["ir.cron.trigger"].search([], order="id desc", limit=1)
         cls.product = cls.env["product.product"].create(
             {"name": "RPC Lamp", "default_code": "RPC-LAMP", "is_storable": True, "sale_ok": True}
         )
@@ -407,3 +610,52 @@ for _row in ROWS:
         _name = _test_name(_label, _row)
         assert not hasattr(TestJsonRpcMatrix, _name), _name
         setattr(TestJsonRpcMatrix, _name, _make_test(_label, _row, _expected))
+
+
+def _addon_of(cls):
+    """The addon whose file defines ``cls`` (``odoo.addons.<addon>.models...``), if any."""
+    parts = cls.__module__.split(".")
+    return parts[2] if parts[:2] == ["odoo", "addons"] and len(parts) > 2 else None
+
+
+def public_methods(env):
+    """{(model, method): overrides Odoo's} for every method the addons' model classes define
+    that a client may call (``get_public_method``), under the model the defining class
+    extends."""
+    found = {}
+    for name in env.registry:
+        Model = env[name]
+        classes = type(Model).__mro__
+        ours = [cls for cls in classes if _addon_of(cls) in ADDONS]
+        theirs = [cls for cls in classes if cls not in ours]
+        for cls in ours:
+            for method, value in vars(cls).items():
+                if method.startswith("_") or not callable(value):
+                    continue
+                try:
+                    get_public_method(Model, method)
+                except AccessError:
+                    continue
+                found[cls._name, method] = any(method in vars(other) for other in theirs)
+    return found
+
+
+class TestJsonRpcMatrixCovers(RepositoryCase):
+    def test_every_public_method_has_a_row(self):
+        """Every method the addons add that a client can call is called by each role above;
+        Odoo's methods they override are the listed ones."""
+        methods = public_methods(self.env)
+        # The discovery sees what it must: an action, an @api.model method, a mixin override.
+        self.assertIs(methods["helpdesk.ticket", "relational_article_suggestions"], False)
+        self.assertIs(methods["helpdesk.ticket.team", "action_relational_route_unassigned"],
+                      False)  # fmt: skip
+        self.assertIs(methods["mail.thread", "message_parse"], True)
+        self.assertNotIn(("crm.relational.kb.article", "init"), methods)
+        rows = {(row.model, row.method) for row in ROWS}
+        added = {key for key, override in methods.items() if not override}
+        self.assertEqual(added - rows, set(), "public methods without a row in ROWS")
+        self.assertEqual(
+            {key for key, override in methods.items() if override},
+            OVERRIDES,
+            "an override of a public Odoo method was added or removed: list it in OVERRIDES",
+        )

@@ -581,10 +581,14 @@ class TestSudoReachPortal(HttpCase):
     def test_faq(self):
         """The FAQ controller's sudo shows a portal customer the public, published, active
         articles of their company or shared, in the list, the search and by id; never an
-        internal, draft, archived or other company's article."""
+        internal, draft, archived or other company's article: neither in their language nor
+        when the FAQ falls back to every language (a customer whose language has none)."""
         company_b = self.env["res.company"].create({"name": "Sudo FAQ Other Company"})
+        self.env["res.lang"]._activate_lang("fr_FR")
         new_test_user(self.env, login="sudo_faq", password="sudo_faq_pw!",
                       groups="base.group_portal")  # fmt: skip
+        new_test_user(self.env, login="sudo_faq_fr", password="sudo_faq_fr_pw!",
+                      groups="base.group_portal", lang="fr_FR")  # fmt: skip
         Article = self.env["crm.relational.kb.article"]
         base = {"lang": "en_US", "body": "<p>Hold the kettle button ten seconds.</p>"}
         shown = {
@@ -606,14 +610,15 @@ class TestSudoReachPortal(HttpCase):
             hidden["draft"] = Article.create(
                 {**base, "name": "Kettle draft", "is_public": True, "state": "draft"}
             )
-        self.authenticate("sudo_faq", "sudo_faq_pw!")
-        for url in ("/my/faq", "/my/faq?search=kettle"):
-            page = self.url_open(url)
-            self.assertEqual(page.status_code, 200)
-            for key, article in shown.items():
-                self.assertIn(article.name, page.text, f"{url}: {key}")
-            for key, article in hidden.items():
-                self.assertNotIn(article.name, page.text, f"{url}: {key}")
+        for login in ("sudo_faq", "sudo_faq_fr"):
+            self.authenticate(login, f"{login}_pw!")
+            for url in ("/my/faq", "/my/faq?search=kettle"):
+                page = self.url_open(url)
+                self.assertEqual(page.status_code, 200)
+                for key, article in shown.items():
+                    self.assertIn(article.name, page.text, f"{login} {url}: {key}")
+                for key, article in hidden.items():
+                    self.assertNotIn(article.name, page.text, f"{login} {url}: {key}")
         for key, article in shown.items():
             self.assertEqual(self.url_open(f"/my/faq/{article.id}").status_code, 200, key)
         for key, article in hidden.items():

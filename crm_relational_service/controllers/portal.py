@@ -1,4 +1,7 @@
+import re
+
 from odoo import http
+from odoo.fields import Domain
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -17,19 +20,40 @@ class KnowledgePortal(CustomerPortal):
             .with_context(allowed_company_ids=company.ids)
         )
 
+    def _faq_domain(self, Article):
+        """The articles a customer may read: public, published, of their company or shared."""
+        return Domain(
+            [("is_public", "=", True), ("state", "=", "published"),
+             ("company_id", "in", [False, *Article.env.companies.ids])]
+        )  # fmt: skip
+
+    def _faq_language_domain(self):
+        """The articles in the visitor's language (the request's, else their contact's), in
+        any variant of it: ``ar_001`` articles for an ``ar_SY`` customer."""
+        lang = request.env.lang or request.env.user.partner_id.lang
+        prefix = re.split(r"[_@]", lang or "")[0]
+        if not prefix:
+            return Domain.TRUE
+        return (
+            Domain("lang", "=", prefix)
+            | Domain("lang", "=like", f"{prefix}\\_%")
+            | Domain("lang", "=like", f"{prefix}@%")
+        )
+
     @http.route(["/my/faq"], type="http", auth="user", website=True)
     def portal_faq(self, search=None, **kw):
+        """The FAQ in the visitor's language; all languages when none of the articles (or of
+        those matching the search) is in theirs, so they are never left without an answer."""
         Article = self._faq()
-        domain = [
-            ("is_public", "=", True),
-            ("state", "=", "published"),
-            ("company_id", "in", [False, *Article.env.companies.ids]),
-        ]
+        domain = self._faq_domain(Article)
+        in_language = domain & self._faq_language_domain()
         if search:
-            articles = Article._relational_search(search, public_only=True, limit=50)
-            articles = articles.filtered_domain(domain)
+            matches = Article._relational_matches(search, in_language, limit=50) or (
+                Article._relational_matches(search, domain, limit=50)
+            )
+            articles = Article.browse([match["id"] for match in matches])
         else:
-            articles = Article.search(domain, limit=200)
+            articles = Article.search(in_language, limit=200) or Article.search(domain, limit=200)
         values = self._prepare_portal_layout_values()
         values.update({"articles": articles, "search": search or "", "page_name": "faq"})
         return request.render("crm_relational_service.portal_faq", values)
@@ -37,10 +61,7 @@ class KnowledgePortal(CustomerPortal):
     @http.route(["/my/faq/<int:article_id>"], type="http", auth="user", website=True)
     def portal_faq_article(self, article_id, **kw):
         Article = self._faq()
-        article = Article.search(
-            [("id", "=", article_id), ("is_public", "=", True), ("state", "=", "published"),
-             ("company_id", "in", [False, *Article.env.companies.ids])]
-        )  # fmt: skip
+        article = Article.search(Domain("id", "=", article_id) & self._faq_domain(Article))
         if not article:
             raise request.not_found()
         values = self._prepare_portal_layout_values()

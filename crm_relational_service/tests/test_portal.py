@@ -139,15 +139,142 @@ class TestPortal(HttpCase):
         self.authenticate("portal_omar", "portal_omar!")
         return self._new_ticket_form()
 
-    def test_close_ticket_of_another_customer(self):
-        """helpdesk_mgmt's /ticket/close: a customer closes their own company's ticket only,
-        not another customer's by id."""
+    # ------------------------------------------------------------------ closing
+
+    def _close_form_token(self, ticket):
+        """The CSRF token of the ticket page's close buttons, which must post their form."""
+        page = self.url_open(f"/my/ticket/{ticket.id}")
+        self.assertEqual(page.status_code, 200)
+        forms = re.findall(r'<form[^>]*action="/ticket/close"[^>]*>.*?</form>', page.text, re.S)
+        self.assertTrue(forms, "no close button on the ticket page")
+        for form in forms:
+            self.assertRegex(form, r'method="post"')
+            self.assertIn(f'name="ticket_id" value="{ticket.id}"', form)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', forms[0])
+        self.assertTrue(match, "no CSRF token in the close form")
+        return match.group(1)
+
+    def _close(self, ticket, stage, **data):
+        return self.url_open(
+            "/ticket/close",
+            data={"ticket_id": ticket.id, "stage_id": stage.id, **data},
+            allow_redirects=False,
+        )
+
+    def test_close_ticket_needs_post_and_the_form_csrf_token(self):
+        """Closing a ticket from the portal takes a POST with the token of the ticket page's
+        close form: a forged link (GET), a post without a token, with a forged one or another
+        session's is refused and leaves the ticket open; the form's closes it, once."""
         done = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        stage = self.own.stage_id
+        self.assertFalse(self.own.closed)
+        others = self._token_of_other()
         self.authenticate("portal_layla", "portal_layla!")
-        stage = self.other.stage_id
-        self.url_open(f"/ticket/close?ticket_id={self.other.id}&stage_id={done.id}")
-        self.other.invalidate_recordset()
-        self.assertEqual(self.other.stage_id, stage)
-        self.url_open(f"/ticket/close?ticket_id={self.own.id}&stage_id={done.id}")
+        token = self._close_form_token(self.own)
+        forged = "0" * 40 + "o" + token.rpartition("o")[2]
+        # The GET link helpdesk_mgmt used to render (and anyone could plant in a page or mail).
+        response = self.url_open(
+            f"/ticket/close?ticket_id={self.own.id}&stage_id={done.id}&csrf_token={token}",
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 405)
+        for label, data in (
+            ("no token", {}),
+            ("empty token", {"csrf_token": ""}),
+            ("forged token", {"csrf_token": forged}),
+            ("another session's token", {"csrf_token": others}),
+        ):
+            response = self._close(self.own, done, **data)
+            self.assertEqual(response.status_code, 400, label)
+            self.own.invalidate_recordset()
+            self.assertEqual(self.own.stage_id, stage, label)
+            self.assertFalse(self.own.closed_date, label)
+        response = self._close(self.own, done, csrf_token=token)
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response.headers["Location"].endswith(f"/my/ticket/{self.own.id}"))
         self.own.invalidate_recordset()
         self.assertEqual(self.own.stage_id, done)
+        closed_date = self.own.closed_date
+        self.assertTrue(closed_date)
+        # A second post (a double click, another closing stage) changes nothing.
+        cancelled = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_cancelled")
+        response = self._close(self.own, cancelled, csrf_token=token)
+        self.assertTrue(response.headers["Location"].endswith(f"/my/ticket/{self.own.id}"))
+        self.own.invalidate_recordset()
+        self.assertEqual(self.own.stage_id, done)
+        self.assertEqual(self.own.closed_date, closed_date)
+
+    def test_close_ticket_of_another_customer(self):
+        """helpdesk_mgmt's /ticket/close: a customer closes their own company's ticket only,
+        not another customer's by id, even with a valid token; bad ids are refused cleanly."""
+        done = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        self.authenticate("portal_layla", "portal_layla!")
+        token = self._close_form_token(self.own)
+        stage = self.other.stage_id
+        response = self._close(self.other, done, csrf_token=token)
+        self.assertTrue(response.headers["Location"].endswith("/my"))
+        self.other.invalidate_recordset()
+        self.assertEqual(self.other.stage_id, stage)
+        self.assertFalse(self.other.closed_date)
+        for data in (
+            {"ticket_id": "abc", "stage_id": done.id},
+            {"ticket_id": self.own.id, "stage_id": "abc"},
+            {"ticket_id": 999999999, "stage_id": done.id},
+            {"ticket_id": self.own.id, "stage_id": done.id, "team_id": "x"},
+        ):
+            response = self.url_open(
+                "/ticket/close", data={**data, "csrf_token": token}, allow_redirects=False
+            )
+            self.assertIn(response.status_code, (302, 303), data)
+        self.own.invalidate_recordset()
+        # The last one was well-formed: the extra parameter is ignored.
+        self.assertEqual(self.own.stage_id, done)
+
+    # ------------------------------------------------------------------ FAQ languages
+
+    def test_faq_in_the_visitor_language(self):
+        """The FAQ lists the articles in the customer's language (any variant of it), falls back
+        to every language when none is in theirs, and searches the same way."""
+        for code in ("ar_001", "ar_SY", "fr_FR"):
+            self.env["res.lang"]._activate_lang(code)
+        Partner = self.env["res.partner"]
+        for login, lang in (("portal_rania", "ar_SY"), ("portal_lucie", "fr_FR")):
+            new_test_user(
+                self.env, login=login, password=f"{login}!", groups="base.group_portal",
+                lang=lang, partner_id=Partner.create(
+                    {"name": login, "parent_id": self.company_a.id, "lang": lang}
+                ).id,
+            )  # fmt: skip
+        Article = self.env["crm.relational.kb.article"]
+        english = Article.create(
+            {"name": "Replace the lamp fuse", "is_public": True, "lang": "en_US",
+             "body": "<p>Unscrew the cap and replace the lamp fuse.</p>"}
+        )  # fmt: skip
+        arabic = Article.create(
+            {"name": "استبدال صمام المصباح", "is_public": True, "lang": "ar_001",
+             "body": "<p>افتح الغطاء واستبدل صمام المصباح.</p>"}
+        )  # fmt: skip
+        arabic_draft = Article.create(
+            {"name": "مسودة المصباح", "is_public": True, "lang": "ar_001", "state": "draft",
+             "body": "<p>المصباح</p>"}
+        )  # fmt: skip
+
+        def listed(url):
+            page = self.url_open(url)
+            self.assertEqual(page.status_code, 200, url)
+            names = {english.name, arabic.name, arabic_draft.name, self.public.name}
+            return {name for name in names if name in page.text}
+
+        self.authenticate("portal_layla", "portal_layla!")  # English
+        self.assertEqual(listed("/my/faq"), {english.name, self.public.name})
+        self.assertEqual(listed("/my/faq?search=fuse"), {english.name})
+        self.authenticate("portal_rania", "portal_rania!")  # Arabic (Syria): ar_001 articles
+        self.assertEqual(listed("/my/faq"), {arabic.name})
+        self.assertEqual(listed("/my/faq?search=المصباح"), {arabic.name})
+        # Nothing in Arabic matches English words: the other languages' answers, not none.
+        self.assertEqual(listed("/my/faq?search=fuse"), {english.name})
+        # Every article stays reachable by its link, whatever the visitor's language.
+        self.assertEqual(self.url_open(f"/my/faq/{english.id}").status_code, 200)
+        self.authenticate("portal_lucie", "portal_lucie!")  # French: no article in French
+        self.assertEqual(listed("/my/faq"), {english.name, arabic.name, self.public.name})
+        self.assertEqual(listed("/my/faq?search=fuse"), {english.name})
