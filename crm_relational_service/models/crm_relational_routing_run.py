@@ -111,6 +111,16 @@ class CrmRelationalRoutingRun(models.Model):
         "Tickets are already being routed in this company; wait for that run to finish.",
     )
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_unfinished(self):
+        if any(run.state in ("queued", "running") for run in self):
+            raise UserError(
+                self.env._(
+                    "Tickets are still being routed by this run; wait for it to finish before "
+                    "deleting it."
+                )
+            )
+
     @api.depends("done_count", "total_count")
     def _compute_progress(self):
         for run in self:

@@ -152,6 +152,12 @@ class TestBulkRouting(ServiceCase):
         with self.assertRaisesRegex(UserError, "already being routed"):
             self.team.with_user(self.leader).action_relational_route_unassigned()
         self.assertEqual(self.Run.search_count([]), 1)
+        # The run is the job's to write and, while unfinished, to keep.
+        waiting = self.Run.search([], limit=1).with_user(self.leader)
+        with self.assertRaises(AccessError):
+            waiting.done_count = waiting.total_count
+        with self.assertRaisesRegex(UserError, "still being routed"):
+            waiting.unlink()
         self._cron()
         # Finished: the team's tickets still waiting may be routed again.
         self.team.with_user(self.leader).action_relational_route_unassigned()

@@ -113,12 +113,27 @@ class CrmRelationalForecastBacktest(models.Model):
     )
     message = fields.Text(readonly=True, help="The summary sent to the requester, or the error.")
     currency_id = fields.Many2one(related="company_id.currency_id")
-    rows_html = fields.Html(string="Period by Period", compute="_compute_rows_html", sanitize=False)
+    rows_html = fields.Html(
+        string="Period by Period",
+        compute="_compute_rows_html",
+        sanitize=False,
+        help="Per period replayed: the opportunities open at its start, what closed, both "
+        "forecasts and both Brier scores.",
+    )
 
     _one_active_per_company = models.UniqueIndex(
         "(company_id) WHERE state IN ('queued', 'running')",
         "A backtest of this company is already running.",
     )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_unfinished(self):
+        if any(run.state in ("queued", "running") for run in self):
+            raise UserError(
+                self.env._(
+                    "This backtest is still running; wait for it to finish before deleting it."
+                )
+            )
 
     @api.depends("done_count", "period_count")
     def _compute_progress(self):

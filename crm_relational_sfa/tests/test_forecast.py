@@ -324,6 +324,8 @@ class TestWinProbability(ForecastCase):
         with self.assertRaises(UserError):
             Backtest.with_user(manager).action_start()
         self.assertEqual(Backtest.search_count([("company_id", "=", self.company.id)]), 1)
+        with self.assertRaisesRegex(UserError, "still running"):
+            run.with_user(manager).unlink()
 
         run.write({"as_of": date(2026, 9, 15), "period_type": "month", "period_count": 3})
         self.env["bus.bus"].search([]).unlink()
