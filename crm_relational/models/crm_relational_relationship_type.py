@@ -28,21 +28,31 @@ class CrmRelationalRelationshipType(models.Model):
         string="Valence From", default=0,
         help="Lowest valence (0-100: share of positive signals, 50 neutral) of this type.",
     )  # fmt: skip
-    valence_max = fields.Integer(string="Valence To", default=100)
+    valence_max = fields.Integer(
+        string="Valence To", default=100, help="Highest valence (0-100) of this type."
+    )
     intensity_min = fields.Integer(
         string="Intensity From", default=0,
         help="Lowest intensity (0-100: percentile of the number of interactions) of this type.",
     )  # fmt: skip
-    intensity_max = fields.Integer(string="Intensity To", default=100)
+    intensity_max = fields.Integer(
+        string="Intensity To", default=100, help="Highest intensity (0-100) of this type."
+    )
     reciprocity_min = fields.Integer(
         string="Reciprocity From", default=0,
         help="Lowest reciprocity (0-100: 100 when the customer starts half the conversations).",
     )  # fmt: skip
-    reciprocity_max = fields.Integer(string="Reciprocity To", default=100)
+    reciprocity_max = fields.Integer(
+        string="Reciprocity To", default=100, help="Highest reciprocity (0-100) of this type."
+    )
     tenure_min_days = fields.Integer(
         string="Minimum Tenure (days)", default=0, help="How long the customer must have bought."
     )
-    profile_count = fields.Integer(string="Customers", compute="_compute_profile_count")
+    profile_count = fields.Integer(
+        string="Customers",
+        compute="_compute_profile_count",
+        help="Customer profiles that have this type now (computed or set by hand).",
+    )
 
     def _compute_profile_count(self):
         counts = dict(

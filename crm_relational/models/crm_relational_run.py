@@ -16,7 +16,11 @@ class CrmRelationalRun(models.Model):
 
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     mode = fields.Selection(
-        [("full", "Full"), ("incremental", "Incremental")], required=True, default="full"
+        [("full", "Full"), ("incremental", "Incremental")],
+        required=True,
+        default="full",
+        help="Full: every customer, scored against fresh population figures. Incremental: only "
+        "the customers whose records changed, scored against the last full run's figures.",
     )
     date = fields.Date(string="As Of", required=True, help="The day the profiles describe.")
     state = fields.Selection(
@@ -28,15 +32,23 @@ class CrmRelationalRun(models.Model):
         string="Changes Since",
         help="Incremental runs: customers whose records changed after this moment are redone.",
     )
-    customer_count = fields.Integer(string="Customers to Do")
-    done_count = fields.Integer(string="Customers Done")
+    customer_count = fields.Integer(
+        string="Customers to Do", help="Customers this run has to recompute."
+    )
+    done_count = fields.Integer(
+        string="Customers Done", help="Customers recomputed and saved so far."
+    )
     last_partner_id = fields.Integer(
         string="Last Customer Written", help="Customers are written in id order; resume after."
     )
     parameters = fields.Json(
         string="Population Figures", help="What the customers were scored against."
     )
-    duration = fields.Float(string="Duration (s)", compute="_compute_duration")
+    duration = fields.Float(
+        string="Duration (s)",
+        compute="_compute_duration",
+        help="Seconds from the start to the end of the run (to now while it runs).",
+    )
     progress = fields.Float(compute="_compute_progress", help="Customers done, in percent.")
 
     @api.depends("done_count", "customer_count", "state")

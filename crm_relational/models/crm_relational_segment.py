@@ -30,7 +30,11 @@ class CrmRelationalSegment(models.Model):
         help="Which customers belong to the segment. Only commercial entities (companies and "
         "individuals without a parent company) are counted.",
     )
-    partner_count = fields.Integer(string="Customer Count", compute="_compute_partner_count")
+    partner_count = fields.Integer(
+        string="Customer Count",
+        compute="_compute_partner_count",
+        help="Customers (commercial entities) that match the segment's filter now.",
+    )
     mailing_filter_id = fields.Many2one(
         "mailing.filter",
         readonly=True,

@@ -17,6 +17,13 @@ class CrmRelationalStageHistory(models.Model):
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
-    stage_from = fields.Selection(stage.STAGES, string="From Stage", readonly=True)
+    stage_from = fields.Selection(
+        stage.STAGES,
+        string="From Stage",
+        readonly=True,
+        help="Empty for the first stage recorded for the customer.",
+    )
     stage_to = fields.Selection(stage.STAGES, string="To Stage", required=True, readonly=True)
-    date = fields.Date(required=True, readonly=True)
+    date = fields.Date(
+        required=True, readonly=True, help="Day of the recompute that saw the change."
+    )

@@ -72,7 +72,10 @@ class ResPartner(models.Model):
         help="The saved segments the customer belongs to.",
     )
     relational_interaction_count = fields.Integer(
-        string="Interactions", compute="_compute_relational_interaction_count"
+        string="Interactions",
+        compute="_compute_relational_interaction_count",
+        help="All entries of the customer's timeline: orders, invoices, payments, deliveries, "
+        "opportunities, e-mails, calls and meetings.",
     )
     relational_purchase_trend = fields.Json(
         string="Purchases, Last 12 Months",

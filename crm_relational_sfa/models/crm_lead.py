@@ -1,9 +1,11 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 
+# Largest manager amount accepted: beyond it the amount cannot be rounded to cents.
+MAX_AMOUNT = 1e15
 FORECAST_CATEGORIES = [
     ("pipeline", "Pipeline"),
     ("best_case", "Best Case"),
@@ -77,6 +79,7 @@ class CrmLead(models.Model):
         string="Products Total",
         currency_field="company_currency",
         compute="_compute_relational_lines_amount",
+        help="Sum of the product lines: quantity times unit price.",
     )
     followup_needed = fields.Boolean(
         string="Needs Follow-up",
@@ -183,7 +186,19 @@ class CrmLead(models.Model):
                 lambda other, lead=lead: _similar(other.name, lead.name)
             )
 
+    @api.constrains("forecast_manager_amount")
+    def _check_forecast_manager_amount(self):
+        if any(lead.forecast_manager_amount < 0 for lead in self):
+            raise ValidationError(self.env._("The manager's forecast amount cannot be negative."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_manager_amount_value(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._check_manager_amount_value(vals)
         manager_fields = {"forecast_manager_category", "forecast_manager_amount"}
         if manager_fields & set(vals) and not self.env.user.has_group(
             "sales_team.group_sale_manager"
@@ -225,6 +240,27 @@ class CrmLead(models.Model):
                     summary=self.env._("Follow up: no next step planned"),
                     user_id=lead.user_id.id,
                 )
+
+    def _check_manager_amount_value(self, vals):
+        """Refuse a manager amount too large to be rounded to cents (an imported 1e308, inf or
+        nan) before the ORM tries, with a message instead of an overflow."""
+        amount = vals.get("forecast_manager_amount")
+        if isinstance(amount, (int, float)) and not abs(amount) < MAX_AMOUNT:
+            raise ValidationError(
+                self.env._(
+                    "The manager's forecast amount must be a number below %s.",
+                    f"{MAX_AMOUNT:,.0f}",
+                )
+            )
+
+    @api.model
+    def _sql_error_to_message(self, exc):
+        # Product lines imported with their opportunity: the message of the line's own
+        # constraint ("The quantity of a product must be positive."), not PostgreSQL's.
+        Line = self.env["crm.relational.lead.line"]
+        if exc.diag.table_name == Line._table:
+            return Line._sql_error_to_message(exc)
+        return super()._sql_error_to_message(exc)
 
 
 def _similar(first, second):

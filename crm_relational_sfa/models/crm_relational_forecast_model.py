@@ -83,10 +83,18 @@ class CrmRelationalForecastModel(models.Model):
     parameters = fields.Json(readonly=True)
     calibration = fields.Json(readonly=True)
     calibration_html = fields.Html(
-        string="Reliability", compute="_compute_calibration_html", sanitize=False
+        string="Reliability",
+        compute="_compute_calibration_html",
+        sanitize=False,
+        help="Held-out examples grouped by predicted win probability: the mean predicted "
+        "probability against the share actually won. The closer the two, the more reliable.",
     )
     slippage_html = fields.Html(
-        string="Stage Slippage", compute="_compute_calibration_html", sanitize=False
+        string="Stage Slippage",
+        compute="_compute_calibration_html",
+        sanitize=False,
+        help="Per stage, over the won opportunities that went through it: the median days they "
+        "closed after their expected closing date, and the median days from the stage to closing.",
     )
 
     @api.depends("calibration", "parameters")

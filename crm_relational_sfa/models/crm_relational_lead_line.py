@@ -1,4 +1,10 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+# Largest quantity and unit price accepted: beyond them the values cannot be rounded to their
+# digits (an imported 1e308, inf or nan) and no stock or order could hold them anyway.
+MAX_QUANTITY = 1e12
+MAX_PRICE = 1e15
 
 
 class CrmRelationalLeadLine(models.Model):
@@ -29,8 +35,11 @@ class CrmRelationalLeadLine(models.Model):
         compute="_compute_price_unit",
         store=True,
         readonly=False,
+        help="The product's sales price, unless changed here.",
     )
-    price_subtotal = fields.Monetary(string="Subtotal", compute="_compute_price_subtotal")
+    price_subtotal = fields.Monetary(
+        string="Subtotal", compute="_compute_price_subtotal", help="Quantity times unit price."
+    )
     free_qty = fields.Float(
         string="Free to Use",
         digits="Product Unit",
@@ -88,6 +97,45 @@ class CrmRelationalLeadLine(models.Model):
                 )
                 dates = [w["promise_date"] for w in per_warehouse if w["promise_date"]]
                 line.promise_date = min(dates) if dates else False
+
+    @api.constrains("product_id", "uom_id")
+    def _check_uom(self):
+        for line in self:
+            product_unit = line.product_id.uom_id
+            if line.uom_id and product_unit and not line.uom_id._has_common_reference(product_unit):
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s is counted in %(product_unit)s; it cannot be asked for in "
+                        "%(unit)s.",
+                        product=line.product_id.display_name,
+                        product_unit=product_unit.name,
+                        unit=line.uom_id.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_number_values(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_number_values(vals)
+        return super().write(vals)
+
+    def _check_number_values(self, vals):
+        """Refuse a quantity or price too large to be rounded (an imported 1e308, inf or nan)
+        before the ORM tries, with a message instead of an overflow."""
+        for field_name, limit in (("quantity", MAX_QUANTITY), ("price_unit", MAX_PRICE)):
+            value = vals.get(field_name)
+            if isinstance(value, (int, float)) and not abs(value) < limit:
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s must be a number below %(limit)s.",
+                        field=self._fields[field_name]._description_string(self.env),
+                        limit=f"{limit:,.0f}",
+                    )
+                )
 
     def _quotation_line_values(self):
         """The quotation line of this product, in the product's own unit (a quotation line

@@ -46,6 +46,8 @@ class ResPartner(models.Model):
         string="Credit Available",
         compute="_compute_relational_credit",
         currency_field="relational_credit_currency_id",
+        help="The applicable credit limit less the credit exposure (negative: over the limit); "
+        "0 when no limit applies.",
     )
     relational_credit_blocked = fields.Boolean(
         string="Over Credit Limit",
@@ -56,16 +58,23 @@ class ResPartner(models.Model):
         "res.currency", compute="_compute_relational_credit", string="Credit Currency"
     )
     relational_open_opportunity_ids = fields.Many2many(
-        "crm.lead", string="Open Opportunities", compute="_compute_relational_call_sheet"
+        "crm.lead",
+        string="Open Opportunities",
+        compute="_compute_relational_call_sheet",
+        help="The customer's opportunities still open, earliest expected closing first.",
     )
     relational_quotation_ids = fields.Many2many(
-        "sale.order", string="Open Quotations", compute="_compute_relational_call_sheet"
+        "sale.order",
+        string="Open Quotations",
+        compute="_compute_relational_call_sheet",
+        help="The customer's quotations not yet confirmed nor cancelled.",
     )
     relational_recent_order_ids = fields.Many2many(
         "sale.order",
         "res_partner_relational_recent_order_rel",
         string="Recent Orders",
         compute="_compute_relational_call_sheet",
+        help="The customer's five latest confirmed sale orders.",
     )
     relational_recent_interaction_ids = fields.Many2many(
         "crm.relational.timeline",
@@ -74,7 +83,10 @@ class ResPartner(models.Model):
         help="The latest e-mails, calls, meetings and tickets of the customer.",
     )
     relational_recent_picking_ids = fields.Many2many(
-        "stock.picking", string="Recent Deliveries", compute="_compute_relational_call_sheet"
+        "stock.picking",
+        string="Recent Deliveries",
+        compute="_compute_relational_call_sheet",
+        help="The customer's five latest deliveries, cancelled ones left out.",
     )
 
     @api.depends_context("company")

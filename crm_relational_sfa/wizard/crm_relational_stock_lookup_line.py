@@ -17,18 +17,34 @@ class CrmRelationalStockLookupLine(models.TransientModel):
     requested_quantity = fields.Float(
         string="Asked", digits="Product Unit", help="In the product's unit."
     )
-    on_hand = fields.Float(digits="Product Unit")
+    on_hand = fields.Float(
+        digits="Product Unit", help="Quantity in the warehouse's stock locations."
+    )
     reserved = fields.Float(digits="Product Unit", help="Reserved for other deliveries.")
-    free = fields.Float(string="Free to Use", digits="Product Unit")
+    free = fields.Float(
+        string="Free to Use",
+        digits="Product Unit",
+        help="On hand less reserved: what can be sold now.",
+    )
     forecast = fields.Float(
         digits="Product Unit", help="On hand, plus incoming, less outgoing moves."
     )
-    next_receipt_date = fields.Date()
-    next_receipt_quantity = fields.Float(string="Next Receipt", digits="Product Unit")
+    next_receipt_date = fields.Date(help="Scheduled date of the next receipt into this warehouse.")
+    next_receipt_quantity = fields.Float(
+        string="Next Receipt", digits="Product Unit", help="Quantity of the next receipt."
+    )
     promise_date = fields.Date(
         string="Can Promise On",
         help="Earliest day the asked quantity can be promised from this warehouse, given the "
         "stock on hand and the scheduled receipts and deliveries; empty when it cannot.",
     )
-    lead_time_days = fields.Float(string="Lead Time (days)")
-    alternative_to_id = fields.Many2one("product.product", readonly=True)
+    lead_time_days = fields.Float(
+        string="Lead Time (days)",
+        help="The product's customer lead time: days between order confirmation and delivery.",
+    )
+    alternative_to_id = fields.Many2one(
+        "product.product",
+        readonly=True,
+        help="The product short of the asked quantity that this one (another variant, or a "
+        "product of the same category and unit with enough free stock) can replace.",
+    )
