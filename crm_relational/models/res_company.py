@@ -126,6 +126,13 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("A customer cannot be dormant before its usual interval is over.")
                 )
+            if not company.relational_dormant_factor <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "A customer is dormant after at most 100 times its usual interval "
+                        "between orders."
+                    )
+                )
             if not 0 < company.relational_trend_threshold < 100:
                 raise ValidationError(
                     self.env._("The growth or decline threshold must be between 0 and 100 %.")

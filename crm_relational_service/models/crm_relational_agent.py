@@ -55,6 +55,15 @@ class CrmRelationalAgent(models.Model):
         for agent in self:
             agent.open_ticket_count = loads.get(agent.user_id.id, 0)
 
+    @api.model
+    def _sql_error_to_message(self, exc):
+        # Skills imported with their agent: the message of the skill line's own constraint
+        # ("A skill level is between 1 and 5."), not PostgreSQL's.
+        AgentSkill = self.env["crm.relational.agent.skill"]
+        if exc.diag.table_name == AgentSkill._table:
+            return AgentSkill._sql_error_to_message(exc)
+        return super()._sql_error_to_message(exc)
+
     def _level_of(self):
         """{skill id: level} of the agent."""
         self.ensure_one()

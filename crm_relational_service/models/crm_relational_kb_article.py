@@ -2,7 +2,7 @@ import html
 import re
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, html2plaintext
 
@@ -18,6 +18,10 @@ WHITESPACE = re.compile(r"\s+")
 # Around the matched words of an excerpt (private use characters: never in an article).
 MARK_START, MARK_STOP = "\ue000", "\ue001"
 MARKS = re.compile(f"[{MARK_START}{MARK_STOP}]")
+# Characters of title and answer text (tags aside) an article may hold: PostgreSQL's search
+# document of a longer one could pass its 1 MB limit.
+MAX_TEXT = 250_000
+TAGS = re.compile(r"<[^>]*>")
 
 
 class CrmRelationalKbArticle(models.Model):
@@ -104,11 +108,24 @@ class CrmRelationalKbArticle(models.Model):
         for article in self:
             article.solved_ticket_count = counts.get(article, 0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_text_size(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_text_size(vals)
+        return super().write(vals)
+
     def action_relational_solves_ticket(self):
         """Link the article as the solution of the ticket it was suggested on."""
         self.ensure_one()
-        ticket = self.env["helpdesk.ticket"].browse(self.env.context.get("relational_ticket_id"))
-        if not ticket.exists():
+        ticket_id = self.env.context.get("relational_ticket_id")
+        if isinstance(ticket_id, bool) or not isinstance(ticket_id, int):
+            ticket_id = 0
+        ticket = self.env["helpdesk.ticket"].browse(ticket_id)
+        if not ticket_id or not ticket.exists():
             raise UserError(self.env._("Save the ticket before linking its solution."))
         ticket.relational_solution_article_id = self
         return True
@@ -190,6 +207,8 @@ class CrmRelationalKbArticle(models.Model):
         One SQL query whatever the text: the user's access rules and ``domain`` are a sub-query,
         the full text match is served by the GIN index of the search document, and the excerpts
         are cut for the rows returned only."""
+        # PostgreSQL refuses NUL characters in text.
+        text = (text or "").replace("\x00", " ")
         if match_any:
             words = list(dict.fromkeys(WORD.findall(html2plaintext(text or "").lower())))[:30]
             text = " or ".join(words)
@@ -252,6 +271,20 @@ class CrmRelationalKbArticle(models.Model):
             }
             for article_id, name, lang, rank, passage in self.env.execute_query(query)
         ]
+
+    def _check_text_size(self, vals):
+        """Refuse an article too long to be searched, with a message rather than PostgreSQL's
+        "string is too long for tsvector" once the search document is built."""
+        size = sum(len(TAGS.sub(" ", vals.get(name) or "")) for name in ("name", "body"))
+        if size > MAX_TEXT:
+            raise ValidationError(
+                self.env._(
+                    "The article is too long to be searched: at most %(max)s characters of "
+                    "title and answer, it has %(size)s.",
+                    max=f"{MAX_TEXT:,}",
+                    size=f"{size:,}",
+                )
+            )
 
     @api.model
     def _relational_excerpt(self, passage):

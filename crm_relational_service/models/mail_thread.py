@@ -7,13 +7,14 @@ _logger = logging.getLogger(__name__)
 
 
 class MailThread(models.AbstractModel):
-    """The mail gateway keeps messages in an unknown character set instead of losing them."""
+    """The mail gateway keeps messages in an unknown character set, or carrying NUL characters,
+    instead of losing them."""
 
     _inherit = "mail.thread"
 
     def message_parse(self, message, save_original=False):
         try:
-            return super().message_parse(message, save_original=save_original)
+            msg_dict = super().message_parse(message, save_original=save_original)
         except (LookupError, UnicodeError) as error:
             # An unknown or lying charset: read those parts as Latin-1, which decodes any
             # byte, rather than drop the whole message.
@@ -30,7 +31,8 @@ class MailThread(models.AbstractModel):
                         part.get_payload(decode=True).decode(charset)
                     except UnicodeError:
                         part.set_param("charset", "latin-1")
-            return super().message_parse(message, save_original=save_original)
+            msg_dict = super().message_parse(message, save_original=save_original)
+        return _without_nul(msg_dict)
 
 
 def _known(charset):
@@ -39,3 +41,12 @@ def _known(charset):
     except LookupError:
         return False
     return True
+
+
+def _without_nul(msg_dict):
+    """The parsed message without NUL characters, which PostgreSQL refuses in text (a subject
+    or body carrying one would make the whole message fail)."""
+    for key, value in msg_dict.items():
+        if isinstance(value, str) and "\x00" in value:
+            msg_dict[key] = type(value)(value.replace("\x00", ""))
+    return msg_dict

@@ -53,6 +53,18 @@ class CrmRelationalStockLookup(models.AbstractModel):
             if not uom:
                 raise UserError(self.env._("Unknown unit of measure %s.", uom_id))
         products = self.env["product.product"].search(self._product_domain(query), limit=limit)
+        if uom and products:
+            # A quantity in kilograms says nothing of products counted in units.
+            measurable = products.filtered(lambda p: uom._has_common_reference(p.uom_id))
+            if not measurable:
+                raise UserError(
+                    self.env._(
+                        "No product matching “%(query)s” is measured in %(unit)s.",
+                        query=query,
+                        unit=uom.name,
+                    )
+                )
+            products = measurable
         warehouses = self._warehouses(warehouse_ids)
         stock = self._stock(products, warehouses)
         today = fields.Date.context_today(self)
@@ -109,8 +121,10 @@ class CrmRelationalStockLookup(models.AbstractModel):
             quantity = float(quantity)
         except (TypeError, ValueError) as error:
             raise UserError(self.env._("The quantity must be a number.")) from error
-        if not 0 < quantity < 1e12:
+        if not quantity > 0:
             raise UserError(self.env._("The quantity must be positive."))
+        if not quantity < 1e12:
+            raise UserError(self.env._("The quantity must be below a trillion."))
         return quantity
 
     def _product_domain(self, query):

@@ -1,4 +1,5 @@
 from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 
 
 class CrmRelationalStockLookupWizard(models.TransientModel):
@@ -26,6 +27,16 @@ class CrmRelationalStockLookupWizard(models.TransientModel):
     def _onchange_lookup(self):
         if self.query and self.query.strip() and self.quantity > 0:
             self._fill_lines()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_quantity_value(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_quantity_value(vals)
+        return super().write(vals)
 
     def action_lookup(self):
         self.ensure_one()
@@ -76,3 +87,10 @@ class CrmRelationalStockLookupWizard(models.TransientModel):
                 )
         self.line_ids = lines
         self.message = False if results else self.env._("No product matches “%s”.", self.query)
+
+    def _check_quantity_value(self, vals):
+        """Refuse a quantity too large to be rounded (1e308, inf or nan) before the ORM tries,
+        with the lookup's own message instead of an overflow."""
+        quantity = vals.get("quantity")
+        if isinstance(quantity, (int, float)) and not abs(quantity) < 1e12:
+            raise UserError(self.env._("The quantity must be below a trillion."))
