@@ -30,11 +30,20 @@ ADDONS = ("crm_relational", "crm_relational_sfa", "crm_relational_service")
 # call them stays Odoo's rule (the CRUD rights are test_access_matrix's). A new override must
 # be listed here on purpose, with a row in ROWS if it changes who may do what.
 OVERRIDES = {
+    ("crm.lead", "create"),
     ("crm.lead", "write"),
+    ("crm.relational.kb.article", "create"),
+    ("crm.relational.kb.article", "write"),
+    ("crm.relational.lead.line", "create"),
+    ("crm.relational.lead.line", "write"),
+    ("crm.relational.stock.lookup.wizard", "create"),
+    ("crm.relational.stock.lookup.wizard", "write"),
     ("crm.relational.forecast", "unlink"),
     ("crm.relational.segment", "create"),
     ("crm.relational.segment", "unlink"),
     ("crm.relational.segment", "write"),
+    ("crm.relational.sales.target", "create"),
+    ("crm.relational.sales.target", "write"),
     ("helpdesk.ticket", "create"),
     ("helpdesk.ticket", "message_new"),
     ("helpdesk.ticket", "write"),
