@@ -38,6 +38,7 @@
     "demo": ["demo/crm_relational_segment_demo.xml"],
     "assets": {
         "web.assets_backend": ["crm_relational/static/src/**/*"],
+        "web.assets_tests": ["crm_relational/static/tests/tours/*.js"],
     },
     "external_dependencies": {"python": ["numpy", "scipy"]},
     "application": True,

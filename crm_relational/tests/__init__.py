@@ -8,3 +8,4 @@ from . import test_clv
 from . import test_relationship
 from . import test_relationship_engine
 from . import test_purchase_trend
+from . import test_live_progress
