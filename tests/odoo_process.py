@@ -200,3 +200,10 @@ def odoo_shell(db, script, *args, timeout=600):
         check=False,
     )
     return process.returncode, process.stdout, process.stderr
+
+
+def template_for_copies():
+    """The installed database that tests copy and set up further: ``$CRMREL_TEMPLATE_DB`` when
+    set (a database the caller keeps up to date, e.g. outside ``make test``), else the cached
+    template `make test` built."""
+    return os.environ.get("CRMREL_TEMPLATE_DB") or template_database()
