@@ -342,7 +342,7 @@ class TestSudoReach(SudoCase):
             company_id=self.company_b.id, company_ids=[Command.set(self.company_b.ids)],
         )  # fmt: skip
         team = self.env["helpdesk.ticket.team"].create(
-            {"name": "Sudo Routing", "relational_routing": True,
+            {"name": "Sudo Routing", "relational_routing": True, "resource_calendar_id": False,
              "user_ids": [Command.set((self.agent | colleague).ids)]}
         )  # fmt: skip
         Agent = self.env["crm.relational.agent"]

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class CrmRelationalAgent(models.Model):
@@ -64,7 +65,22 @@ class CrmRelationalAgent(models.Model):
             return AgentSkill._sql_error_to_message(exc)
         return super()._sql_error_to_message(exc)
 
-    def _level_of(self):
-        """{skill id: level} of the agent."""
+    def _relational_stamp(self, moment):
+        """Record that routing gave the agent a ticket at ``moment``. The update locks the
+        agent's row until the end of the transaction: a concurrent transaction that routed
+        to the agent since this one began makes it fail to serialize, one still routing to
+        the agent makes it wait, so the agent's load read before stays true."""
         self.ensure_one()
-        return {line.skill_id.id: line.level for line in self.skill_ids}
+        self.flush_recordset(["last_assigned_at"])
+        self.env.cr.execute(
+            SQL(
+                """UPDATE crm_relational_agent
+                      SET last_assigned_at = %s, write_uid = %s, write_date = %s
+                    WHERE id = %s""",
+                moment,
+                self.env.uid,
+                self.env.cr.now(),
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["last_assigned_at", "write_uid", "write_date"])

@@ -105,6 +105,12 @@ class HelpdeskTicket(models.Model):
         help="The sales opportunity an agent raised from this ticket.",
     )
 
+    # Routing counts the open tickets of a team's agents at every creation: an index-only scan
+    # by agent and stage reads their open tickets only, not the whole table.
+    _relational_open_load_idx = models.Index(
+        "(user_id, stage_id) WHERE active AND user_id IS NOT NULL"
+    )
+
     @api.depends("name", "description", "partner_id.lang", "company_id")
     def _compute_relational_suggested_article_ids(self):
         Article = self.env["crm.relational.kb.article"]
@@ -355,15 +361,20 @@ class HelpdeskTicket(models.Model):
 
     @api.model
     def _relational_open_loads(self, user_ids):
-        """{user id: open tickets assigned}, read afresh from the database."""
-        self.env.flush_all()
+        """{user id: open tickets assigned}, read afresh from the database: one grouped count
+        over the tickets of ``user_ids`` that are active and in a stage that is not closed."""
+        if not user_ids:
+            return {}
+        self.env["helpdesk.ticket"].flush_model(["user_id", "stage_id", "active"])
+        self.env["helpdesk.ticket.stage"].flush_model(["closed"])
         self.env.cr.execute(
             SQL(
                 """
             SELECT t.user_id, COUNT(*)
               FROM helpdesk_ticket t
-              JOIN helpdesk_ticket_stage s ON s.id = t.stage_id
-             WHERE t.user_id = ANY(%s) AND t.active AND NOT COALESCE(s.closed, FALSE)
+             WHERE t.user_id = ANY(%s) AND t.active
+               AND t.stage_id = ANY(ARRAY(SELECT s.id FROM helpdesk_ticket_stage s
+                                           WHERE NOT COALESCE(s.closed, FALSE)))
              GROUP BY t.user_id
                 """,
                 list(user_ids),
@@ -374,9 +385,10 @@ class HelpdeskTicket(models.Model):
     def _relational_route(self):
         """Give each unassigned ticket of a routing team to the least-loaded agent of the team
         who has its required skills, has room and is working now; round-robin between equals;
-        else leave it in the team queue. The chosen agents' rows are locked and stamped, so
-        two transactions routing at once never fill an agent beyond capacity (the second one
-        waits, then fails to serialize and is retried by Odoo on fresh data)."""
+        else leave it in the team queue. The chosen agent's row is locked and stamped before
+        the ticket is given: a transaction that routed to the same agent since this one began
+        makes this one fail to serialize (Odoo retries it on fresh data), so two transactions
+        routing at once never fill an agent beyond capacity."""
         outcomes = Counter()
         routable = self.filtered(
             lambda t: t.team_id.relational_routing and not t.user_id and not t.closed
@@ -394,30 +406,26 @@ class HelpdeskTicket(models.Model):
 
     def _relational_route_one(self):
         """Route the ticket (see ``_relational_route``); what became of it: ``routed``, or why
-        it stayed in the queue: ``no_skills``, ``not_working`` or ``full``."""
+        it stayed in the queue: ``no_skills``, ``not_working`` or ``full``. The same few queries
+        whatever the number of agents: the qualified agents of the team, their working hours,
+        the open tickets of those working, the lock of the chosen one."""
         self.ensure_one()
-        Agent = self.env["crm.relational.agent"]
-        # sudo: routing reads every agent of the team, whatever the creator of the ticket sees
-        agents = Agent.sudo().search(
-            [("user_id", "in", self.team_id.user_ids.ids),
-             ("company_id", "=", self.company_id.id)]
-        )  # fmt: skip
         required = self.relational_required_skill_ids
-        levels = {agent: agent._level_of() for agent in agents}
-        qualified = agents.filtered(
-            lambda agent: all(
-                levels[agent].get(skill.id, 0) >= skill.min_level for skill in required
-            )
+        # Qualified: the agent's level reaches the minimum of every skill the ticket requires.
+        domain = Domain("user_id", "in", self.team_id.user_ids.ids) & Domain(
+            "company_id", "=", self.company_id.id
         )
-        working_users = self._relational_working(qualified.user_id)
-        working = qualified.filtered(lambda agent: agent.user_id in working_users)
-        if working:
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id FROM crm_relational_agent WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-                    working.ids,
-                )
-            )
+        for skill in required:
+            level = Domain("skill_id", "=", skill.id) & Domain("level", ">=", skill.min_level)
+            domain &= Domain("skill_ids", "any", level)
+        # sudo: routing reads every agent of the team (user, capacity, last routed to, skill
+        # levels), whatever the creator of the ticket sees; only the chosen one is named.
+        Agent = self.env["crm.relational.agent"].sudo()
+        qualified = Agent.search_fetch(
+            domain, ["user_id", "capacity", "last_assigned_at"], order="id"
+        )
+        working_ids = set(self._relational_working(qualified.user_id).ids)
+        working = qualified.filtered(lambda agent: agent.user_id.id in working_ids)
         loads = self._relational_open_loads(working.user_id.ids)
         free = working.filtered(lambda agent: loads.get(agent.user_id.id, 0) < agent.capacity)
         names = ", ".join(required.mapped("name")) or self.env._("none")
@@ -436,8 +444,7 @@ class HelpdeskTicket(models.Model):
             key=lambda agent: (loads.get(agent.user_id.id, 0),
                                agent.last_assigned_at or epoch, agent.id),
         )  # fmt: skip
-        now = fields.Datetime.now()
-        chosen.last_assigned_at = now
+        chosen._relational_stamp(fields.Datetime.now())
         self.write(
             {
                 "user_id": chosen.user_id.id,
@@ -457,24 +464,24 @@ class HelpdeskTicket(models.Model):
         if they have any, else the team's (public holidays included); no hours, always. One
         computation per calendar, whatever the number of agents."""
         start = (moment or fields.Datetime.now()).replace(tzinfo=UTC)
-        working = self.env["res.users"]
+        working_ids = []
         by_calendar = defaultdict(list)
+        team_calendar = self.team_id.resource_calendar_id
         for user in users:
-            resource = user.resource_ids[:1]
-            calendar = resource.calendar_id or self.team_id.resource_calendar_id
+            # The first resource, read with those of all ``users`` (a slice would read alone).
+            resource = next(iter(user.resource_ids), user.resource_ids)
+            calendar = resource.calendar_id or team_calendar
             if calendar:
-                by_calendar[calendar].append((user, resource))
+                by_calendar[calendar].append((user.id, resource))
             else:
-                working |= user
+                working_ids.append(user.id)
         for calendar, members in by_calendar.items():
             resources = self.env["resource.resource"].concat(*(r for _u, r in members))
             intervals = calendar._work_intervals_batch(
                 start, start + timedelta(minutes=1), resources=resources
             )
-            for user, resource in members:
-                if list(intervals[resource.id]):
-                    working |= user
-        return working
+            working_ids.extend(user_id for user_id, r in members if list(intervals[r.id]))
+        return users.browse(working_ids)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, api
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import mute_logger
 
 from .common import ServiceCase
@@ -96,6 +96,45 @@ class TestRouting(ServiceCase):
         with freeze_time(WORKING):
             ticket = self._ticket(channel_id=phone.id)
         self.assertEqual(ticket.user_id, self.agent_b)
+
+    @freeze_time(WORKING)
+    def test_routing_queries_do_not_grow_with_agents(self):
+        """Routing a ticket reads the agents, their hours and their loads set-based: a team of
+        twelve agents costs the queries of a team of two, whoever gets the ticket."""
+        phone = self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_phone")
+        users = self.env["res.users"]
+        for n in range(10):
+            users |= new_test_user(
+                self.env, login=f"svc_agent_big_{n}", groups="helpdesk_mgmt.group_helpdesk_user_own"
+            )
+            self.env["resource.resource"].create(
+                {"name": f"Big {n}", "user_id": users[-1].id, "calendar_id": self.calendar.id,
+                 "tz": "UTC"}
+            )  # fmt: skip
+        self.env["crm.relational.agent"].create(
+            [{"user_id": user.id, "capacity": 3,
+              "skill_ids": [(0, 0, {"skill_id": self.phone.id, "level": 2})]} for user in users]
+        )  # fmt: skip
+        big = self.team.copy({"name": "Gulf Support Big"})
+        big.user_ids = self.team.user_ids | users
+
+        def queries(team):
+            team.relational_routing = False
+            ticket = self._ticket(channel_id=phone.id, team_id=team.id, user_id=False)
+            team.relational_routing = True
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            ticket._relational_route()
+            self.env.flush_all()
+            self.assertTrue(ticket.user_id, ticket.relational_routing_note)
+            return self.env.cr.sql_log_count - before, ticket
+
+        queries(self.team)  # what is read once per transaction (the mail templates...)
+        small, _ticket = queries(self.team)
+        count, ticket = queries(big)
+        self.assertEqual(count, small)
+        self.assertIn("the fewest of the 12 agents", ticket.relational_routing_note)
 
     def test_teams_without_routing_keep_helpdesk_behaviour(self):
         self.team.relational_routing = False
