@@ -88,7 +88,7 @@ class TestImportedCsv(BoundaryCase):
             ("crm.relational.sales.target", target, [["Bad Boundary Rep", "2031-03-01",
              "2031-03-31", "-5"]], "A sales target cannot be negative."),
             *[("crm.relational.sales.target", target, [["Bad Boundary Rep", "2031-03-01",
-               "2031-03-31", huge]], "The target amount must be a number below")
+               "2031-03-31", huge]], "Target must be a number below")
               for huge in ("1e308", "inf", "nan")],
             ("crm.relational.sales.target", target, [["Bad Boundary Rep", "2031-04-01",
              "2031-03-31", "5"]], "A sales target must end after it starts."),
@@ -146,7 +146,7 @@ class TestImportedCsv(BoundaryCase):
             ("crm.lead", ["name", "forecast_manager_amount"], [["L", "-5"]],
              "The manager's forecast amount cannot be negative."),
             ("crm.lead", ["name", "forecast_manager_amount"], [["L", "1e308"]],
-             "The manager's forecast amount must be a number below"),
+             "Manager Amount must be a number below"),
             ("crm.lead", ["name", "forecast_category"], [["L", "bogus"]],
              "Value 'bogus' not found"),
             ("res.partner", ["name", "relational_no_profiling"], [["P", "maybe"]],
@@ -504,7 +504,7 @@ class TestRpcMethods(BoundaryCase):
                                **values})  # fmt: skip
             self.assertEqual(
                 str(caught.exception),
-                "The target amount must be a number below 1,000,000,000,000,000.",
+                "Target must be a number below 1,000,000,000,000,000.",
             )
         with self.assertRaises(ValidationError) as caught:
             Target.create({**base, "date_from": "2031-03-01", "date_to": "2031-06-30",

@@ -4,8 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 
-# Largest manager amount accepted: beyond it the amount cannot be rounded to cents.
-MAX_AMOUNT = 1e15
+from ..number_limits import MAX_AMOUNT, check_number_limits
+
 FORECAST_CATEGORIES = [
     ("pipeline", "Pipeline"),
     ("best_case", "Best Case"),
@@ -194,11 +194,11 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_manager_amount_value(vals)
+            check_number_limits(self, vals, {"forecast_manager_amount": MAX_AMOUNT})
         return super().create(vals_list)
 
     def write(self, vals):
-        self._check_manager_amount_value(vals)
+        check_number_limits(self, vals, {"forecast_manager_amount": MAX_AMOUNT})
         manager_fields = {"forecast_manager_category", "forecast_manager_amount"}
         if manager_fields & set(vals) and not self.env.user.has_group(
             "sales_team.group_sale_manager"
@@ -240,18 +240,6 @@ class CrmLead(models.Model):
                     summary=self.env._("Follow up: no next step planned"),
                     user_id=lead.user_id.id,
                 )
-
-    def _check_manager_amount_value(self, vals):
-        """Refuse a manager amount too large to be rounded to cents (an imported 1e308, inf or
-        nan) before the ORM tries, with a message instead of an overflow."""
-        amount = vals.get("forecast_manager_amount")
-        if isinstance(amount, (int, float)) and not abs(amount) < MAX_AMOUNT:
-            raise ValidationError(
-                self.env._(
-                    "The manager's forecast amount must be a number below %s.",
-                    f"{MAX_AMOUNT:,.0f}",
-                )
-            )
 
     @api.model
     def _sql_error_to_message(self, exc):

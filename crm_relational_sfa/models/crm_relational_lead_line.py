@@ -1,10 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-# Largest quantity and unit price accepted: beyond them the values cannot be rounded to their
-# digits (an imported 1e308, inf or nan) and no stock or order could hold them anyway.
-MAX_QUANTITY = 1e12
-MAX_PRICE = 1e15
+from ..number_limits import MAX_AMOUNT, MAX_QUANTITY, check_number_limits
 
 
 class CrmRelationalLeadLine(models.Model):
@@ -116,26 +113,12 @@ class CrmRelationalLeadLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_number_values(vals)
+            check_number_limits(self, vals, {"quantity": MAX_QUANTITY, "price_unit": MAX_AMOUNT})
         return super().create(vals_list)
 
     def write(self, vals):
-        self._check_number_values(vals)
+        check_number_limits(self, vals, {"quantity": MAX_QUANTITY, "price_unit": MAX_AMOUNT})
         return super().write(vals)
-
-    def _check_number_values(self, vals):
-        """Refuse a quantity or price too large to be rounded (an imported 1e308, inf or nan)
-        before the ORM tries, with a message instead of an overflow."""
-        for field_name, limit in (("quantity", MAX_QUANTITY), ("price_unit", MAX_PRICE)):
-            value = vals.get(field_name)
-            if isinstance(value, (int, float)) and not abs(value) < limit:
-                raise ValidationError(
-                    self.env._(
-                        "%(field)s must be a number below %(limit)s.",
-                        field=self._fields[field_name]._description_string(self.env),
-                        limit=f"{limit:,.0f}",
-                    )
-                )
 
     def _quotation_line_values(self):
         """The quotation line of this product, in the product's own unit (a quotation line

@@ -2,8 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-# Largest target accepted: beyond it the amount cannot be rounded to cents (1e308, inf, nan).
-MAX_AMOUNT = 1e15
+from ..number_limits import MAX_AMOUNT, check_number_limits
 
 
 class CrmRelationalSalesTarget(models.Model):
@@ -84,18 +83,9 @@ class CrmRelationalSalesTarget(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_amount_value(vals)
+            check_number_limits(self, vals, {"amount": MAX_AMOUNT})
         return super().create(vals_list)
 
     def write(self, vals):
-        self._check_amount_value(vals)
+        check_number_limits(self, vals, {"amount": MAX_AMOUNT})
         return super().write(vals)
-
-    def _check_amount_value(self, vals):
-        """Refuse an amount too large to be rounded to cents (imported 1e308, inf or nan)
-        before the ORM tries, with a message instead of an overflow."""
-        amount = vals.get("amount")
-        if isinstance(amount, (int, float)) and not abs(amount) < MAX_AMOUNT:
-            raise ValidationError(
-                self.env._("The target amount must be a number below %s.", f"{MAX_AMOUNT:,.0f}")
-            )
