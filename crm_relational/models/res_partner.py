@@ -58,6 +58,15 @@ class ResPartner(models.Model):
     relational_neglected = fields.Boolean(
         related="relational_profile_id.neglected", string="Neglected"
     )
+    relational_forgotten = fields.Boolean(
+        string="Forgotten",
+        readonly=True,
+        copy=False,
+        index=True,
+        groups="crm_relational.group_user",
+        help="Erased at the customer's request: its profiles, scores, stage history and exports "
+        "were deleted, and it no longer appears in the timeline nor in learning.",
+    )
     relational_no_profiling = fields.Boolean(
         string="No Profiling",
         tracking=True,
