@@ -397,6 +397,8 @@ SPECS = {
                 "body": BODY,
                 "lang": "en_US",
                 "company_id": role.company.id,
+                # A draft: preparing it for the portal is an agent's; publishing is not.
+                "state": "draft",
             }
         ),
         field="is_public",

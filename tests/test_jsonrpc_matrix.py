@@ -46,7 +46,10 @@ OVERRIDES = {
     ("crm.relational.sales.target", "write"),
     ("helpdesk.ticket", "create"),
     ("helpdesk.ticket", "message_new"),
+    ("helpdesk.ticket", "refresh_sla"),
     ("helpdesk.ticket", "write"),
+    ("helpdesk.ticket.sla", "create"),
+    ("helpdesk.ticket.sla", "write"),
     ("mail.thread", "message_parse"),
     ("res.partner", "write"),
 }
@@ -376,6 +379,24 @@ ROWS = [
     Row("helpdesk.ticket", "action_relational_use_article",
         _roles(USER, USER, USER, USER, USER, USER), ids=_ticket,
         note="not_an_id", kwargs=lambda case, role: {"article_id": "1; DROP TABLE"}),
+    # The customer's figures on tickets: relational users only (issue 12, field privacy).
+    Row("helpdesk.ticket", "read", _roles(ACCESS, ACCESS, ACCESS, OK, OK, ACCESS),
+        note="customer_figures", ids=_ticket,
+        kwargs=lambda case, role: {"fields": ["relational_value_tier", "relational_churn_risk",
+                                              "relational_routing_note"]}),
+    # What the system keeps (first reply, reopenings, routing note): managers only by hand.
+    Row("helpdesk.ticket", "write", _roles(ACCESS, ACCESS, ACCESS, ACCESS, OK, ACCESS),
+        note="system_fields", ids=_ticket,
+        kwargs=lambda case, role: {"vals": {"relational_reopen_count": 7,
+                                            "relational_first_response_date": False}},
+        check=lambda case, role, result: case.assertEqual(
+            case.ticket.relational_reopen_count, 7)),
+    # Publishing to the portal FAQ: knowledge managers (helpdesk managers imply it) only.
+    Row("crm.relational.kb.article", "write", _roles(ACCESS, ACCESS, ACCESS, ACCESS, OK, ACCESS),
+        note="publish", ids=lambda case, role: case.kettles["draft"].ids,
+        kwargs=lambda case, role: {"vals": {"state": "published", "is_public": True}},
+        check=lambda case, role, result: case.assertEqual(
+            case.kettles["draft"].state, "published")),
     # Bulk routing: helpdesk managers only, their own company's tickets only.
     Row("helpdesk.ticket", "action_relational_route_background",
         _roles(ACCESS, ACCESS, ACCESS, ACCESS, OK, USER),

@@ -36,6 +36,8 @@ SUDOS = {
     ("crm_relational_service/controllers/portal.py", "_faq"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_message_post_after_hook"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_relational_route_one"): 1,
+    ("crm_relational_service/models/helpdesk_ticket.py", "_get_sla_ticket_domain"): 1,
+    ("crm_relational_service/models/helpdesk_ticket.py", "_relational_check_close"): 1,
     ("crm_relational_sfa/models/crm_relational_forecast.py", "action_take_now"): 1,
     ("crm_relational_sfa/models/res_partner.py", "_compute_relational_credit"): 3,
     ("crm_relational_sfa/models/crm_relational_forecast_model.py", "_fit"): 1,
@@ -333,6 +335,44 @@ class TestSudoReach(SudoCase):
         with self.assertRaises(AccessError):
             ticket.with_user(self.portal).write({"relational_first_response_date": False})
 
+    def test_get_sla_ticket_domain_reads_the_tier_only_for_the_domain(self):
+        """The customer's tier is read through sudo to pick a ticket's service levels: a user
+        without the relational group gets levels chosen by it, and still reads no tier."""
+        self.profile_a.value_tier = "A"
+        ticket = self.env["helpdesk.ticket"].create(
+            {"name": "Sudo tier", "description": "<p>x</p>", "partner_id": self.customer.id}
+        )
+        domain = ticket.with_user(self.portal)._get_sla_ticket_domain()
+        self.assertIn("'A'", str(domain))
+        for user in (self.portal, self.salesman):
+            with self.assertRaises(AccessError):
+                ticket.with_user(user).read(["relational_value_tier"])
+
+    def test_relational_check_close_reads_the_stage_setup_only(self):
+        """Closing reads the stage's teams through sudo: a portal customer who cannot read a
+        team hidden from the portal is still refused its closing stage, and a follower who is
+        not the customer is refused whatever the stage; nothing is written."""
+        hidden_team = self.env["helpdesk.ticket.team"].create({"name": "Sudo back room"})
+        closing = self.env["helpdesk.ticket.stage"].create(
+            {"name": "Sudo closed by back room", "closed": True, "close_from_portal": True,
+             "team_ids": [Command.set(hidden_team.ids)]}
+        )  # fmt: skip
+        done = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        ticket = self.env["helpdesk.ticket"].create(
+            {"name": "Sudo close", "description": "<p>x</p>",
+             "partner_id": self.portal.partner_id.id}
+        )  # fmt: skip
+        stage = ticket.stage_id
+        mine = ticket.with_user(self.portal)
+        self.assertFalse(hidden_team.with_user(self.portal).has_access("read"))
+        with self.assertRaisesRegex(UserError, "cannot be closed in this stage"):
+            mine._relational_check_close(closing.with_user(self.portal))
+        mine._relational_check_close(done.with_user(self.portal))  # allowed: no error
+        ticket.message_subscribe(partner_ids=self.salesman.partner_id.ids)
+        with self.assertRaisesRegex(AccessError, "Only the customer"):
+            ticket.with_user(self.salesman)._relational_check_close(done)
+        self.assertEqual(ticket.stage_id, stage)
+
     def test_relational_route_one(self):
         """Routing reads the team's agents through sudo, of the ticket's company only: a team
         member who is an agent of another company never gets the ticket, and the routing note
@@ -610,8 +650,8 @@ class TestSudoReachPortal(HttpCase):
             hidden["draft"] = Article.create(
                 {**base, "name": "Kettle draft", "is_public": True, "state": "draft"}
             )
-        for login in ("sudo_faq", "sudo_faq_fr"):
-            self.authenticate(login, f"{login}_pw!")
+        for login in ("sudo_faq", "sudo_faq_fr", None):  # None: an anonymous visitor
+            self.authenticate(login, login and f"{login}_pw!")
             for url in ("/my/faq", "/my/faq?search=kettle"):
                 page = self.url_open(url)
                 self.assertEqual(page.status_code, 200)

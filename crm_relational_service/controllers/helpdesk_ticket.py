@@ -24,5 +24,9 @@ class HelpdeskTicketPortal(HelpdeskTicketController):
             return request.redirect("/my")
         if ticket.closed:  # closed once: a second post (a double click) changes nothing
             return request.redirect(f"/my/ticket/{ticket.id}")
+        # Reading is not closing: a follower who is not the customer (nor an agent with write
+        # access) is refused, and so is a stage that does not close the ticket's team's
+        # tickets (AccessError 403, UserError 422, with their message); nothing is written.
+        ticket._relational_check_close(request.env["helpdesk.ticket.stage"].browse(stage_id))
         # Only the two ids: helpdesk_mgmt converts every other ``*_id`` parameter unchecked.
         return super().support_ticket_close(ticket_id=ticket_id, stage_id=stage_id)

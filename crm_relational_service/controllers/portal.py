@@ -6,13 +6,20 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
+# Characters of a FAQ search kept (a longer text is cut): enough for any question, and a
+# visitor cannot make the server parse a page of text per request.
+MAX_SEARCH = 100
+
 
 class KnowledgePortal(CustomerPortal):
-    """The public FAQ of the knowledge base on the customer portal."""
+    """The public FAQ of the knowledge base: customers on their portal and anonymous visitors
+    read the published public articles of the company, in their language."""
 
     def _faq(self):
-        # sudo: portal users have no access to the knowledge base; they see public articles
-        # only, of their company or shared, and nothing else of them
+        # sudo: portal users and anonymous visitors have no access to the knowledge base; they
+        # see published public articles only, of their company (the public user's for a
+        # visitor) or shared, and only their title, language and answer (no author, chatter,
+        # tickets)
         company = request.env.user.company_id
         return (
             request.env["crm.relational.kb.article"]
@@ -40,10 +47,12 @@ class KnowledgePortal(CustomerPortal):
             | Domain("lang", "=like", f"{prefix}@%")
         )
 
-    @http.route(["/my/faq"], type="http", auth="user", website=True)
+    @http.route(["/my/faq"], type="http", auth="public", website=True)
     def portal_faq(self, search=None, **kw):
         """The FAQ in the visitor's language; all languages when none of the articles (or of
-        those matching the search) is in theirs, so they are never left without an answer."""
+        those matching the search) is in theirs, so they are never left without an answer.
+        Open to anonymous visitors; the search text is cut to ``MAX_SEARCH`` characters."""
+        search = search[:MAX_SEARCH] if isinstance(search, str) else None
         Article = self._faq()
         domain = self._faq_domain(Article)
         in_language = domain & self._faq_language_domain()
@@ -58,7 +67,7 @@ class KnowledgePortal(CustomerPortal):
         values.update({"articles": articles, "search": search or "", "page_name": "faq"})
         return request.render("crm_relational_service.portal_faq", values)
 
-    @http.route(["/my/faq/<int:article_id>"], type="http", auth="user", website=True)
+    @http.route(["/my/faq/<int:article_id>"], type="http", auth="public", website=True)
     def portal_faq_article(self, article_id, **kw):
         Article = self._faq()
         article = Article.search(Domain("id", "=", article_id) & self._faq_domain(Article))

@@ -50,11 +50,14 @@ class CrmRelationalAgent(models.Model):
         "CHECK(capacity >= 0)", "An agent's capacity cannot be negative."
     )
 
-    @api.depends("user_id")
+    @api.depends("user_id", "company_id")
     def _compute_open_ticket_count(self):
-        loads = self.env["helpdesk.ticket"]._relational_open_loads(self.user_id.ids)
-        for agent in self:
-            agent.open_ticket_count = loads.get(agent.user_id.id, 0)
+        """The agent's open tickets in the agent's company (one count per company)."""
+        Ticket = self.env["helpdesk.ticket"]
+        for company, agents in self.grouped("company_id").items():
+            loads = Ticket._relational_open_loads(agents.user_id.ids, company)
+            for agent in agents:
+                agent.open_ticket_count = loads.get(agent.user_id.id, 0)
 
     @api.model
     def _sql_error_to_message(self, exc):

@@ -2,7 +2,7 @@ import html
 import re
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, html2plaintext
 
@@ -22,6 +22,8 @@ MARKS = re.compile(f"[{MARK_START}{MARK_STOP}]")
 # document of a longer one could pass its 1 MB limit.
 MAX_TEXT = 250_000
 TAGS = re.compile(r"<[^>]*>")
+# Publishes articles (to the ticket suggestions and the portal FAQ); agents write drafts.
+KNOWLEDGE_MANAGER = "crm_relational_service.group_knowledge_manager"
 
 
 class CrmRelationalKbArticle(models.Model):
@@ -45,9 +47,10 @@ class CrmRelationalKbArticle(models.Model):
         [("draft", "Draft"), ("published", "Published")],
         string="Status",
         required=True,
-        default="published",
+        default=lambda self: self._default_state(),
         tracking=True,
-        help="Draft articles are neither suggested on tickets nor shown on the portal FAQ.",
+        help="Draft articles are neither suggested on tickets nor shown on the portal FAQ. "
+        "Agents write drafts; knowledge managers publish them.",
     )
     lang = fields.Selection(
         selection="_get_languages",
@@ -65,7 +68,10 @@ class CrmRelationalKbArticle(models.Model):
         "product.category", help="The product line the article is about, if any."
     )
     is_public = fields.Boolean(
-        string="Public FAQ", tracking=True, help="Customers see it on their portal."
+        string="Public FAQ",
+        tracking=True,
+        help="Once published, customers and visitors read it on the portal FAQ. Only knowledge "
+        "managers publish public articles or change them once published.",
     )
     company_id = fields.Many2one(
         "res.company",
@@ -96,6 +102,10 @@ class CrmRelationalKbArticle(models.Model):
     def _get_languages(self):
         return self.env["res.lang"].get_installed()
 
+    def _default_state(self):
+        """Published for knowledge managers, a draft for the agents who write it."""
+        return "published" if self.env.user.has_group(KNOWLEDGE_MANAGER) else "draft"
+
     @api.depends("solved_ticket_ids")
     def _compute_solved_ticket_count(self):
         counts = dict(
@@ -112,10 +122,17 @@ class CrmRelationalKbArticle(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_text_size(vals)
+            self._check_company(vals)
+            # ``default_state`` of the context sets the state too (an RPC caller sends it).
+            self.browse()._check_publish_right(
+                {"state": self.env.context.get("default_state"), **vals}
+            )
         return super().create(vals_list)
 
     def write(self, vals):
         self._check_text_size(vals)
+        self._check_company(vals)
+        self._check_publish_right(vals)
         return super().write(vals)
 
     def action_relational_solves_ticket(self):
@@ -271,6 +288,38 @@ class CrmRelationalKbArticle(models.Model):
             }
             for article_id, name, lang, rank, passage in self.env.execute_query(query)
         ]
+
+    def _check_publish_right(self, vals):
+        """Refuse (``AccessError``) to anyone but knowledge managers, before anything is
+        written: publishing an article (``vals`` set it published, or create it so by
+        default), making a published article public, or changing an article customers read
+        on the portal (published and public)."""
+        if self.env.su or self.env.user.has_group(KNOWLEDGE_MANAGER):
+            return
+        # A new article takes the default state (a draft for them) unless ``vals`` set one.
+        publishing = vals.get("state") == "published"
+        on_portal = self.filtered(
+            lambda a: (
+                (a.state == "published" and a.is_public)
+                or (a.state == "published" and vals.get("is_public"))
+            )
+        )
+        if publishing or on_portal:
+            raise AccessError(
+                self.env._(
+                    "Only knowledge managers publish articles or change the ones published on "
+                    "the portal FAQ; save it as a draft for them to review."
+                )
+            )
+
+    def _check_company(self, vals):
+        """Refuse an article of a company the user does not work in (shared articles, no
+        company, are allowed)."""
+        company_id = vals.get("company_id")
+        if company_id and company_id not in self.env.user.company_ids.ids:
+            raise AccessError(
+                self.env._("You can only write knowledge base articles of your own companies.")
+            )
 
     def _check_text_size(self, vals):
         """Refuse an article too long to be searched, with a message rather than PostgreSQL's

@@ -4,9 +4,11 @@ from datetime import UTC, timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
+
+from ..system_fields import check_system_fields, system_env
 
 
 class HelpdeskTicket(models.Model):
@@ -46,17 +48,28 @@ class HelpdeskTicket(models.Model):
         help="The serial number of the faulty item; it sets the ticket's product.",
         domain="[('product_id', '=?', product_id)]",
     )
+    # The customer's internal figures, for relational users only: a related field is read as
+    # superuser, so without ``groups`` a portal customer or any internal user who can read the
+    # ticket would read them over RPC.
     relational_value_tier = fields.Selection(
-        string="Customer Tier", related="commercial_partner_id.relational_value_tier"
+        string="Customer Tier",
+        related="commercial_partner_id.relational_value_tier",
+        groups="crm_relational.group_user",
     )
     relational_stage = fields.Selection(
-        string="Relationship Stage", related="commercial_partner_id.relational_stage"
+        string="Relationship Stage",
+        related="commercial_partner_id.relational_stage",
+        groups="crm_relational.group_user",
     )
     relational_health_score = fields.Integer(
-        string="Customer Health", related="commercial_partner_id.relational_health_score"
+        string="Customer Health",
+        related="commercial_partner_id.relational_health_score",
+        groups="crm_relational.group_user",
     )
     relational_churn_risk = fields.Boolean(
-        string="Churn Risk", related="commercial_partner_id.relational_churn_risk"
+        string="Churn Risk",
+        related="commercial_partner_id.relational_churn_risk",
+        groups="crm_relational.group_user",
     )
     relational_required_skill_ids = fields.Many2many(
         "crm.relational.skill",
@@ -65,7 +78,11 @@ class HelpdeskTicket(models.Model):
         help="From the category, the product's category, the customer's language and the channel.",
     )
     relational_routing_note = fields.Text(
-        string="Routing", readonly=True, copy=False, help="Why the ticket went to whom."
+        string="Routing",
+        readonly=True,
+        copy=False,
+        groups="crm_relational.group_user",
+        help="Why the ticket went to whom (agents' loads and capacities: internal).",
     )
     relational_first_response_date = fields.Datetime(
         string="First Reply", readonly=True, copy=False, help="When an agent first wrote."
@@ -105,10 +122,10 @@ class HelpdeskTicket(models.Model):
         help="The sales opportunity an agent raised from this ticket.",
     )
 
-    # Routing counts the open tickets of a team's agents at every creation: an index-only scan
-    # by agent and stage reads their open tickets only, not the whole table.
-    _relational_open_load_idx = models.Index(
-        "(user_id, stage_id) WHERE active AND user_id IS NOT NULL"
+    # Routing counts the open tickets of a team's agents in the ticket's company at every
+    # creation: an index-only scan by agent, company and stage reads their open tickets only.
+    _relational_open_load_company_idx = models.Index(
+        "(user_id, company_id, stage_id) WHERE active AND user_id IS NOT NULL"
     )
 
     @api.depends("name", "description", "partner_id.lang", "company_id")
@@ -190,7 +207,8 @@ class HelpdeskTicket(models.Model):
         values = {"relational_used_article_ids": [fields.Command.link(article.id)]}
         if not self.relational_solution_article_id:
             values["relational_solution_article_id"] = article.id
-        self.write(values)
+        # The articles used are the system's record of the answer (read-only on the form).
+        system_env(self).write(values)
         body = Markup(article.body or "")
         if article.is_public:
             url = f"{self.get_base_url()}/my/faq/{article.id}"
@@ -273,7 +291,7 @@ class HelpdeskTicket(models.Model):
                     ),
                 }
             )  # fmt: skip
-            self.relational_lead_id = lead
+            system_env(self).relational_lead_id = lead
             self.message_post(
                 body=Markup("%s %s") % (self.env._("Opportunity created:"), lead._get_html_link()),
                 subtype_xmlid="mail.mt_note",
@@ -302,11 +320,21 @@ class HelpdeskTicket(models.Model):
 
     def _get_sla_ticket_domain(self):
         domain = super()._get_sla_ticket_domain()
+        # sudo: the customer's tier (relational users only) picks the service levels of a
+        # ticket whoever changes it (a portal customer, an agent); it is used in the domain of
+        # service levels only, never returned.
+        tier = self.sudo().relational_value_tier or False
         return (
             domain
             & Domain("relational_priority", "in", [False, self.priority])
-            & Domain("relational_value_tier", "in", [False, self.relational_value_tier or False])
+            & Domain("relational_value_tier", "in", [False, tier])
         )
+
+    def refresh_sla(self):
+        """OCA's Set SLA button: the ticket's service levels are the system's to create, for
+        whoever may write on the ticket."""
+        self.check_access("write")
+        return super(HelpdeskTicket, system_env(self)).refresh_sla()
 
     def _message_post_after_hook(self, message, msg_vals):
         result = super()._message_post_after_hook(message, msg_vals)
@@ -320,21 +348,66 @@ class HelpdeskTicket(models.Model):
         )
         if is_reply and not self.relational_first_response_date:
             # Judged before the reply is recorded, on the levels' state until now.
-            self.ticket_sla_ids._relational_replied(message.date)
+            system_env(self.ticket_sla_ids)._relational_replied(message.date)
             # sudo: the first reply is a fact of the ticket, whoever may write on it
             self.sudo().relational_first_response_date = message.date
         return result
 
     def write(self, vals):
+        check_system_fields(self, vals)
         reopening = self.browse()
         if "stage_id" in vals:
             stage = self.env["helpdesk.ticket.stage"].browse(vals["stage_id"])
             if not stage.closed:
                 reopening = self.filtered("closed")
-        result = super().write(vals)
-        for ticket in reopening:
+        # The service levels a stage change recomputes are the system's to write.
+        result = super(HelpdeskTicket, system_env(self)).write(vals)
+        for ticket in system_env(reopening):
             ticket.relational_reopen_count += 1
         return result
+
+    # ------------------------------------------------------------------ portal close
+
+    def _relational_check_close(self, stage):
+        """Refuse closing the ticket in ``stage`` unless the user may: they have write access
+        on the ticket (its agents, by the helpdesk rules) or are its customer (the ticket's
+        contact is of their company, as the portal shows it to them: a mere follower is
+        not), and ``stage`` is a closing stage the customer may choose (closed, offered on the
+        portal) that the ticket's team uses (a stage of that team or of every team, of the
+        ticket's company or shared). Raises ``AccessError`` or ``UserError``; writes
+        nothing."""
+        self.ensure_one()
+        customer = self.env.user.commercial_partner_id
+        is_customer = bool(self.commercial_partner_id) and self.commercial_partner_id == customer
+        if not is_customer and not self.has_access("write"):
+            raise AccessError(
+                self.env._(
+                    "Only the customer of ticket %(number)s or its agents may close it.",
+                    number=self.number,
+                )
+            )
+        # sudo: the stage's configuration (closed, offered on the portal, its teams and
+        # company) decides; a portal customer cannot read the teams that are not shown on the
+        # portal, and would take a stage of such a team for a stage of every team. Nothing of
+        # it is returned.
+        stage = stage.sudo().exists()
+        team = self.team_id
+        closing = (
+            stage
+            and stage.active
+            and stage.closed
+            and stage.close_from_portal
+            and (not stage.team_ids or team in stage.team_ids)
+            and (not stage.company_id or stage.company_id == self.company_id)
+        )
+        if not closing:
+            raise UserError(
+                self.env._(
+                    "Ticket %(number)s cannot be closed in this stage: choose one of the "
+                    "closing stages offered for its team.",
+                    number=self.number,
+                )
+            )
 
     # ------------------------------------------------------------------ routing
 
@@ -360,24 +433,30 @@ class HelpdeskTicket(models.Model):
         )
 
     @api.model
-    def _relational_open_loads(self, user_ids):
-        """{user id: open tickets assigned}, read afresh from the database: one grouped count
-        over the tickets of ``user_ids`` that are active and in a stage that is not closed."""
+    def _relational_open_loads(self, user_ids, company):
+        """{user id: open tickets assigned in ``company``}, read afresh from the database: one
+        grouped count over the tickets of ``user_ids`` of that company that are active and in a
+        stage that is not closed. An agent's load in one company is not their load in another
+        (each company has its own agent record and capacity)."""
         if not user_ids:
             return {}
-        self.env["helpdesk.ticket"].flush_model(["user_id", "stage_id", "active"])
+        self.env["helpdesk.ticket"].flush_model(["user_id", "stage_id", "active", "company_id"])
         self.env["helpdesk.ticket.stage"].flush_model(["closed"])
+        in_company = (
+            SQL("t.company_id = %s", company.id) if company else SQL("t.company_id IS NULL")
+        )
         self.env.cr.execute(
             SQL(
                 """
             SELECT t.user_id, COUNT(*)
               FROM helpdesk_ticket t
-             WHERE t.user_id = ANY(%s) AND t.active
+             WHERE t.user_id = ANY(%s) AND %s AND t.active
                AND t.stage_id = ANY(ARRAY(SELECT s.id FROM helpdesk_ticket_stage s
                                            WHERE NOT COALESCE(s.closed, FALSE)))
              GROUP BY t.user_id
                 """,
                 list(user_ids),
+                in_company,
             )
         )
         return dict(self.env.cr.fetchall())
@@ -426,12 +505,12 @@ class HelpdeskTicket(models.Model):
         )
         working_ids = set(self._relational_working(qualified.user_id).ids)
         working = qualified.filtered(lambda agent: agent.user_id.id in working_ids)
-        loads = self._relational_open_loads(working.user_id.ids)
+        loads = self._relational_open_loads(working.user_id.ids, self.company_id)
         free = working.filtered(lambda agent: loads.get(agent.user_id.id, 0) < agent.capacity)
         names = ", ".join(required.mapped("name")) or self.env._("none")
         if not free:
             outcome = "full" if working else "not_working" if qualified else "no_skills"
-            self.relational_routing_note = self.env._(
+            system_env(self).relational_routing_note = self.env._(
                 "Left in the %(team)s queue: no agent with the skills (%(skills)s) is working "
                 "now with room (%(qualified)s qualified, %(working)s working).",
                 team=self.team_id.name, skills=names,
@@ -445,7 +524,7 @@ class HelpdeskTicket(models.Model):
                                agent.last_assigned_at or epoch, agent.id),
         )  # fmt: skip
         chosen._relational_stamp(fields.Datetime.now())
-        self.write(
+        system_env(self).write(
             {
                 "user_id": chosen.user_id.id,
                 "relational_routing_note": self.env._(
@@ -485,12 +564,15 @@ class HelpdeskTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_system_fields(self, vals)
         routing = set(
             self.env["helpdesk.ticket.team"].search([("relational_routing", "=", True)]).ids
         )
         for vals in vals_list:
             if vals.get("team_id") in routing and "user_id" not in vals:
                 vals["user_id"] = False  # routing decides, not helpdesk_mgmt's auto-assignment
-        tickets = super().create(vals_list)
+        # The service levels of the new tickets are the system's to create.
+        tickets = super(HelpdeskTicket, system_env(self)).create(vals_list)
         tickets._relational_route()
-        return tickets
+        return tickets.with_env(self.env)

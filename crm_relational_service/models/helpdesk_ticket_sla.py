@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..system_fields import check_system_fields
+
 
 class HelpdeskTicketSla(models.Model):
     """A ticket's service level: first-reply targets, and escalation once missed."""
@@ -13,6 +15,18 @@ class HelpdeskTicketSla(models.Model):
         copy=False,
         help="The missed target has been escalated to the team leader (done once).",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A ticket's service levels come from its team's definitions, set by the system.
+        for vals in vals_list:
+            check_system_fields(self, vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # Met, missed, deadline and time consumed: kept by the system, not typed in.
+        check_system_fields(self, vals)
+        return super().write(vals)
 
     def _first_reply(self):
         return self.filtered(lambda sla: sla.sla_id.relational_target == "first_response")

@@ -8,3 +8,4 @@ from . import test_suggestions
 from . import test_bulk_routing
 from . import test_portal
 from . import test_tours
+from . import test_security_service

@@ -69,7 +69,7 @@ class TestPortal(HttpCase):
 
     def test_ticket_page_by_access_token(self):
         """Logged out, a ticket opens with its own token only: not with a wrong one, another
-        ticket's, or none; and the customer's FAQ needs a log-in."""
+        ticket's, or none; the ticket pages need a log-in (the FAQ does not: it is public)."""
         token = self.own._portal_ensure_token()
         self.assertNotEqual(token, self.other._portal_ensure_token())
         page = self.url_open(f"/my/ticket/{self.own.id}?access_token={token}")
@@ -86,7 +86,7 @@ class TestPortal(HttpCase):
             self.assertNotIn("Colleague&#39;s lamp", response.text, url)
             self.assertNotIn("Secret of Olive", response.text, url)
             self.assertNotRegex(response.url, r"/my/ticket/", url)
-        for url in ("/my/faq", f"/my/faq/{self.public.id}", "/new/ticket", "/my/tickets"):
+        for url in ("/new/ticket", "/my/tickets"):
             response = self.url_open(url)
             self.assertIn("/web/login", response.url, url)
             self.assertNotIn("How to reset the dimmer", response.text, url)
@@ -278,3 +278,149 @@ class TestPortal(HttpCase):
         self.authenticate("portal_lucie", "portal_lucie!")  # French: no article in French
         self.assertEqual(listed("/my/faq"), {english.name, arabic.name, self.public.name})
         self.assertEqual(listed("/my/faq?search=fuse"), {english.name})
+
+    # ------------------------------------------------------------------ closing rights
+
+    def test_follower_who_is_not_the_customer_cannot_close(self):
+        """Reading a ticket is not closing it: a portal follower of another company and an
+        internal follower without helpdesk rights are refused with a clear message (403) and
+        the ticket stays open; its customer closes it."""
+        done = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        employee = new_test_user(
+            self.env, login="portal_emp", password="portal_emp!", groups="base.group_user"
+        )
+        omar = self.env["res.users"].search([("login", "=", "portal_omar")])
+        self.own.message_subscribe(partner_ids=(omar.partner_id | employee.partner_id).ids)
+        stage = self.own.stage_id
+        for login in ("portal_omar", "portal_emp"):
+            self.authenticate(login, f"{login}!")
+            # The follower reads the ticket (and gets a valid token of their session).
+            token = self._close_form_token(self.own)
+            response = self._close(self.own, done, csrf_token=token)
+            self.assertEqual(response.status_code, 403, login)
+            self.assertIn("Only the customer of ticket", response.text, login)
+            self.own.invalidate_recordset()
+            self.assertEqual(self.own.stage_id, stage, login)
+            self.assertFalse(self.own.closed_date, login)
+        self.authenticate("portal_layla", "portal_layla!")
+        response = self._close(self.own, done, csrf_token=self._close_form_token(self.own))
+        self.assertEqual(response.status_code, 302)
+        self.own.invalidate_recordset()
+        self.assertEqual(self.own.stage_id, done)
+
+    def test_close_needs_a_closing_stage_of_the_ticket_team(self):
+        """The customer closes in a closing stage offered for the ticket's team only: not in an
+        open stage, nor a closing stage of another team (422 with a clear message, nothing
+        written)."""
+        Stage = self.env["helpdesk.ticket.stage"]
+        team = self.env["helpdesk.ticket.team"].create({"name": "Lamps", "show_in_portal": True})
+        hidden_team = self.env["helpdesk.ticket.team"].create({"name": "Back room"})
+        self.own.team_id = team
+        other_team_closing = Stage.create(
+            {"name": "Closed by back room", "closed": True, "close_from_portal": True,
+             "team_ids": [(6, 0, hidden_team.ids)], "sequence": 90}
+        )  # fmt: skip
+        in_progress = self.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_in_progress")
+        stage = self.own.stage_id
+        self.authenticate("portal_layla", "portal_layla!")
+        token = self._close_form_token(self.own)
+        for target in (in_progress, other_team_closing):
+            response = self._close(self.own, target, csrf_token=token)
+            self.assertEqual(response.status_code, 422, target.name)
+            self.assertIn("cannot be closed in this stage", response.text, target.name)
+            self.own.invalidate_recordset()
+            self.assertEqual(self.own.stage_id, stage, target.name)
+        team_closing = Stage.create(
+            {"name": "Solved for lamps", "closed": True, "close_from_portal": True,
+             "team_ids": [(6, 0, team.ids)], "sequence": 91}
+        )  # fmt: skip
+        response = self._close(self.own, team_closing, csrf_token=token)
+        self.assertEqual(response.status_code, 302)
+        self.own.invalidate_recordset()
+        self.assertEqual(self.own.stage_id, team_closing)
+
+    def test_ticket_page_shows_no_internal_figure(self):
+        """The customer's ticket page renders none of the relationship figures."""
+        self.env["crm.relational.profile"].create(
+            {"partner_id": self.company_a.id, "company_id": self.env.company.id,
+             "value_tier": "A", "churn_risk": True, "health_score": 17}
+        )  # fmt: skip
+        self.authenticate("portal_layla", "portal_layla!")
+        page = self.url_open(f"/my/ticket/{self.own.id}")
+        self.assertEqual(page.status_code, 200)
+        for text in ("Tier A", "Churn", "Customer Health", "Relationship Stage", "Routing"):
+            self.assertNotIn(text, page.text)
+
+    # ------------------------------------------------------------------ public FAQ
+
+    def test_anonymous_visitor_reads_the_public_faq(self):
+        """Logged out, a visitor reads the published public articles of the company: not the
+        drafts, internal articles, other companies' articles, tickets or authors' e-mails."""
+        Article = self.env["crm.relational.kb.article"]
+        other_company = self.env["res.company"].create({"name": "Rival Lamps"})
+        draft = Article.create(
+            {"name": "Dimmer draft answer", "is_public": True, "lang": "en_US",
+             "state": "draft", "body": "<p>Not reviewed yet.</p>"}
+        )  # fmt: skip
+        foreign = Article.create(
+            {"name": "Rival dimmer trick", "is_public": True, "lang": "en_US",
+             "company_id": other_company.id, "body": "<p>Theirs.</p>"}
+        )  # fmt: skip
+        author = new_test_user(
+            self.env, login="kb_author", email="author.secret@cedar.example",
+            groups="helpdesk_mgmt.group_helpdesk_manager",
+        )  # fmt: skip
+        self.public.with_user(author).message_post(body="Reviewed dimmer steps")
+        faq = self.url_open("/my/faq")
+        self.assertEqual(faq.status_code, 200)
+        self.assertNotIn("/web/login", faq.url)
+        self.assertIn("How to reset the dimmer", faq.text)
+        for page in (faq, self.url_open("/my/faq?search=dimmer")):
+            self.assertIn("How to reset the dimmer", page.text)
+            for hidden in (
+                "escalation contacts",
+                draft.name,
+                foreign.name,
+                "Secret of Olive",
+                "Colleague",
+                "author.secret@",
+                "Reviewed dimmer steps",
+            ):
+                self.assertNotIn(hidden, page.text)
+        article = self.url_open(f"/my/faq/{self.public.id}")
+        self.assertEqual(article.status_code, 200)
+        self.assertIn("Hold the button ten seconds.", article.text)
+        self.assertNotIn("author.secret@", article.text)
+        self.assertNotIn("Reviewed dimmer steps", article.text)
+        for hidden in (self.internal, draft, foreign):
+            self.assertEqual(self.url_open(f"/my/faq/{hidden.id}").status_code, 404, hidden.name)
+
+    def test_anonymous_search_is_length_limited(self):
+        """A search text longer than 100 characters is cut, answered normally: no error, no
+        page of text parsed."""
+        long_search = "dimmer " + "x" * 5000
+        page = self.url_open(f"/my/faq?search={long_search}")
+        self.assertEqual(page.status_code, 200)
+        self.assertNotIn("x" * 101, page.text)
+        self.assertIn("x" * 93, page.text)  # the field shows the cut text
+        page = self.url_open("/my/faq?search=dimmer%00reset")
+        self.assertEqual(page.status_code, 200)
+
+    def test_anonymous_visitor_reads_in_their_language(self):
+        """A visitor whose language is Arabic (the language cookie of the site) reads the
+        Arabic articles; one whose language has none, every language's."""
+        for code in ("ar_001", "fr_FR"):
+            self.env["res.lang"]._activate_lang(code)
+        arabic = self.env["crm.relational.kb.article"].create(
+            {"name": "إعادة ضبط المخفت", "is_public": True, "lang": "ar_001",
+             "body": "<p>اضغط الزر عشر ثوان.</p>"}
+        )  # fmt: skip
+        self.opener.cookies.set("frontend_lang", "ar_001")
+        page = self.url_open("/my/faq")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(arabic.name, page.text)
+        self.assertNotIn("How to reset the dimmer", page.text)
+        self.opener.cookies.set("frontend_lang", "fr_FR")
+        page = self.url_open("/my/faq")
+        self.assertIn(arabic.name, page.text)
+        self.assertIn("How to reset the dimmer", page.text)
