@@ -13,6 +13,18 @@ FORECAST_CATEGORIES = [
     ("closed", "Closed"),
     ("omitted", "Omitted"),
 ]
+# Fields only a sales force manager sets: a correction of the salesperson's own call.
+MANAGER_FIELDS = ("forecast_manager_category", "forecast_manager_amount")
+# Fields the forms show read-only that drive the forecast: written by their computation or
+# by the nightly scoring job, never by hand (over RPC or import) by anyone but a manager.
+FORECAST_DRIVEN_FIELDS = (
+    "forecast_effective_category",
+    "forecast_effective_amount",
+    "relational_win_probability",
+    "relational_close_date",
+)
+# The group of the sales force managers (Sales / Administrator implies it).
+MANAGER_GROUP = "crm_relational_sfa.group_manager"
 
 
 class CrmLead(models.Model):
@@ -29,12 +41,14 @@ class CrmLead(models.Model):
         FORECAST_CATEGORIES,
         string="Manager Category",
         tracking=True,
+        copy=False,
         help="A sales manager's correction of the category; the chatter keeps who changed what.",
     )
     forecast_manager_amount = fields.Monetary(
         string="Manager Amount",
         currency_field="company_currency",
         tracking=True,
+        copy=False,
         help="A sales manager's correction of the expected revenue counted in the forecast.",
     )
     forecast_effective_category = fields.Selection(
@@ -54,6 +68,8 @@ class CrmLead(models.Model):
     relational_win_probability = fields.Float(
         string="Win Probability (%)",
         readonly=True,
+        copy=False,
+        groups="crm_relational_sfa.group_user",
         aggregator="avg",
         digits=(16, 1),
         help="Learned from the company's closed opportunities (stage, team, salesperson, amount, "
@@ -63,6 +79,8 @@ class CrmLead(models.Model):
     relational_close_date = fields.Date(
         string="Likely Closing",
         readonly=True,
+        copy=False,
+        groups="crm_relational_sfa.group_user",
         help="The expected closing date moved by how late opportunities in this stage have "
         "closed against theirs (or, without one, the usual time from this stage to closing).",
     )
@@ -70,6 +88,7 @@ class CrmLead(models.Model):
         string="Weighted Revenue",
         currency_field="company_currency",
         compute="_compute_relational_weighted_revenue",
+        groups="crm_relational_sfa.group_user",
         help="The forecast amount times the learned win probability.",
     )
     relational_line_ids = fields.One2many(
@@ -92,13 +111,21 @@ class CrmLead(models.Model):
         "res.users",
         string="Also Working This Customer",
         compute="_compute_duplicate_effort",
-        help="Other salespeople with open opportunities for the same customer.",
+        help="Other salespeople with open opportunities for the same customer, whether or not "
+        "you can open those opportunities.",
     )
     similar_opportunity_ids = fields.Many2many(
         "crm.lead",
         string="Similar Opportunities",
         compute="_compute_duplicate_effort",
-        help="Other open opportunities of the same customer with a similar name.",
+        help="Other open opportunities of the same customer with a similar name, among those "
+        "you can open.",
+    )
+    similar_opportunity_count = fields.Integer(
+        string="Similar Opportunities Open",
+        compute="_compute_duplicate_effort",
+        help="How many other open opportunities of the same customer have a similar name, "
+        "including those of other salespeople you cannot open.",
     )
 
     @api.depends(
@@ -162,16 +189,28 @@ class CrmLead(models.Model):
         )
 
     @api.depends("partner_id", "user_id", "name")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_duplicate_effort(self):
-        # One search over every open opportunity of the batch's customers.
+        """Warn a salesperson that colleagues work the same customer even when own-documents
+        rights hide their opportunities: the colleagues' names and how many similar deals are
+        open are told, the deals themselves only when the user may read them."""
         partners = self.partner_id.commercial_partner_id
-        others = self.search(
-            [
-                ("type", "=", "opportunity"),
-                ("won_status", "=", "pending"),
-                ("partner_id", "child_of", partners.ids),
-            ]
+        # sudo: an own-documents rep must be warned about deals he cannot read; only the
+        # salespeople (users) and a count leave this search, never the other deals' names or
+        # amounts; limited to the user's companies.
+        others = (
+            self.sudo()
+            .with_context(active_test=True)
+            .search(
+                [
+                    ("type", "=", "opportunity"),
+                    ("won_status", "=", "pending"),
+                    ("partner_id", "child_of", partners.ids),
+                    ("company_id", "in", [*self.env.companies.ids, False]),
+                ]
+            )
         )
+        readable = others.sudo(False)._filtered_access("read")
         for lead in self:
             customer = lead.partner_id.commercial_partner_id
             same_customer = others.filtered(
@@ -181,10 +220,12 @@ class CrmLead(models.Model):
                     and other.partner_id.commercial_partner_id == customer
                 )
             )
-            lead.other_salesperson_ids = same_customer.user_id - lead.user_id
-            lead.similar_opportunity_ids = same_customer.filtered(
+            similar = same_customer.filtered(
                 lambda other, lead=lead: _similar(other.name, lead.name)
             )
+            lead.other_salesperson_ids = same_customer.user_id - lead.user_id
+            lead.similar_opportunity_count = len(similar)
+            lead.similar_opportunity_ids = readable & similar
 
     @api.constrains("forecast_manager_amount")
     def _check_forecast_manager_amount(self):
@@ -195,15 +236,17 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             check_number_limits(self, vals, {"forecast_manager_amount": MAX_AMOUNT})
+        # A new opportunity starts without them: any value given is a manager's setting.
+        self._check_forecast_authority(
+            {fname for vals in vals_list for fname, value in vals.items() if value}
+        )
         return super().create(vals_list)
 
     def write(self, vals):
         check_number_limits(self, vals, {"forecast_manager_amount": MAX_AMOUNT})
-        manager_fields = {"forecast_manager_category", "forecast_manager_amount"}
-        if manager_fields & set(vals) and not self.env.user.has_group(
-            "sales_team.group_sale_manager"
-        ):
-            raise AccessError(self.env._("Only sales managers adjust the forecast."))
+        # Writing back the value a record holds (a form saved whole, an export imported
+        # again) changes nothing and is allowed.
+        self._check_forecast_authority(self._relational_changed_fields(vals))
         return super().write(vals)
 
     def _prepare_opportunity_quotation_context(self):
@@ -249,6 +292,35 @@ class CrmLead(models.Model):
         if exc.diag.table_name == Line._table:
             return Line._sql_error_to_message(exc)
         return super()._sql_error_to_message(exc)
+
+    def _check_forecast_authority(self, fnames):
+        """Refuse the manager-only and forecast-driven fields among ``fnames`` to anyone but a
+        sales force manager (create, write and import alike); the system and superuser pass."""
+        guarded = set(fnames) & {*MANAGER_FIELDS, *FORECAST_DRIVEN_FIELDS}
+        if not guarded or self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        if guarded & set(MANAGER_FIELDS):
+            raise AccessError(self.env._("Only sales managers adjust the forecast."))
+        raise AccessError(
+            self.env._(
+                "%(fields)s are computed for the forecast and cannot be set by hand.",
+                fields=", ".join(
+                    sorted(self._fields[fname]._description_string(self.env) for fname in guarded)
+                ),
+            )
+        )
+
+    def _relational_changed_fields(self, vals):
+        """The guarded fields of ``vals`` whose value differs from one of the records'."""
+        changed = set()
+        for fname in {*MANAGER_FIELDS, *FORECAST_DRIVEN_FIELDS} & set(vals):
+            field = self._fields[fname]
+            for lead in self:
+                new = field.convert_to_record(field.convert_to_cache(vals[fname], lead), lead)
+                if new != lead[fname]:
+                    changed.add(fname)
+                    break
+        return changed
 
 
 def _similar(first, second):

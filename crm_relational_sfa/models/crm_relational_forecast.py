@@ -5,7 +5,7 @@ import numpy as np
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..analytics import forecast
@@ -156,7 +156,8 @@ class CrmRelationalForecast(models.Model):
                     model = Model._fit(company, moment)
             except UserError:
                 model = Model
-        pipeline = Model._open_leads(company, moment)
+        # Forgotten customers' deals still count as revenue; nothing is learned from them.
+        pipeline = Model._open_leads(company, moment, with_forgotten=True)
         leads = [lead for lead in pipeline if lead.category != "omitted"]
         if model and live:
             probabilities, closes = self._stored_scores(model, leads, moment)
@@ -349,12 +350,23 @@ class CrmRelationalForecast(models.Model):
 
     @api.model
     def action_take_now(self):
-        """Forecast the current company now and show its lines."""
-        # Only those who read forecasts take one (not portal users or helpdesk agents).
-        self.check_access("read")
+        """Forecast the current company now and show its lines (sales force managers: it
+        reads every opportunity of the company). Refused while another forecast of the company
+        is being taken."""
+        if not self.env.user.has_group("crm_relational_sfa.group_manager"):
+            raise AccessError(self.env._("Only sales managers take a forecast of the company."))
+        self.check_access("create")
+        company = self.env.company
+        if not self._try_lock(SNAPSHOT_LOCK, company):
+            raise UserError(
+                self.env._(
+                    "A forecast of %(company)s is already running; open it again in a moment.",
+                    company=company.name,
+                )
+            )
         # sudo: the forecast covers every salesperson of the company; the record rules on its
         # lines decide what each one sees
-        snapshot = self.sudo()._take(self.env.company).sudo(False)
+        snapshot = self.sudo()._take(company).sudo(False)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "crm_relational_sfa.action_crm_relational_forecast_line"
         )
@@ -371,6 +383,13 @@ class CrmRelationalForecast(models.Model):
         )
         action["domain"] = [("forecast_id", "=", latest.id)]
         return action
+
+    @api.model
+    def _try_lock(self, key, company):
+        """Take the transaction-level advisory lock ``(key, company)`` if it is free: False
+        while another transaction (a user's run or the scheduled job) holds it."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", key, company.id))
+        return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------ backtest
 

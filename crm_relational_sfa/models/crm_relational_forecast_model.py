@@ -19,6 +19,8 @@ HOLDOUT_MIN = 40
 # Days an opportunity without a deadline nor history is expected to stay open.
 DEFAULT_REMAINING_DAYS = 30
 TIERS = ("A", "B", "C")
+# First key of the advisory lock that keeps two fits of a company's model apart.
+FIT_LOCK = 2_918_434
 
 
 class CrmRelationalForecastModel(models.Model):
@@ -149,8 +151,13 @@ class CrmRelationalForecastModel(models.Model):
         stages = self.env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
         return {stage_id: rank for rank, stage_id in enumerate(stages.ids)}
 
-    def _lead_rows(self, company, where):
-        """Opportunities of ``company`` matching ``where`` with their customer's tier/health."""
+    def _lead_rows(self, company, where, with_forgotten=False):
+        """Opportunities of ``company`` matching ``where`` with their customer's tier/health.
+        Those of customers erased at their request (Forgotten) are left out, as learning and
+        scoring must not use them, unless ``with_forgotten`` (the forecast's pipeline: revenue
+        still expected, nothing learned from it)."""
+        if not with_forgotten:
+            where = SQL("%s AND NOT COALESCE(cp.relational_forgotten, FALSE)", where)
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -163,6 +170,7 @@ class CrmRelationalForecastModel(models.Model):
                    l.relational_win_probability, l.relational_close_date
               FROM crm_lead l
               LEFT JOIN res_partner p ON p.id = l.partner_id
+              LEFT JOIN res_partner cp ON cp.id = p.commercial_partner_id
               LEFT JOIN crm_relational_profile prof
                 ON prof.partner_id = p.commercial_partner_id AND prof.company_id = %(company)s
              WHERE l.type = 'opportunity' AND l.company_id = %(company)s AND %(where)s
@@ -180,7 +188,7 @@ class CrmRelationalForecastModel(models.Model):
             SQL("l.won_status IN ('won', 'lost') AND l.date_closed < %s", before),
         )
 
-    def _open_leads(self, company, moment):
+    def _open_leads(self, company, moment, with_forgotten=False):
         """Opportunities open at ``moment``: created before, closed after (or not yet)."""
         return self._lead_rows(
             company,
@@ -189,6 +197,7 @@ class CrmRelationalForecastModel(models.Model):
                    OR (l.date_closed IS NULL AND l.won_status = 'pending' AND l.active))""",
                 at=moment,
             ),
+            with_forgotten=with_forgotten,
         )
 
     def _stage_history(self, leads):
@@ -487,6 +496,8 @@ class CrmRelationalForecastModel(models.Model):
     def _cron_fit(self):
         """Refit every company's model on its closed opportunities and rescore the open ones."""
         for company in self.env["res.company"].search([("active", "=", True)]):
+            # A manager's refit of the company waits for the job's, and the other way round.
+            self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", FIT_LOCK, company.id))
             try:
                 with self.env.cr.savepoint():
                     self._fit(company)._score_open()
@@ -495,10 +506,20 @@ class CrmRelationalForecastModel(models.Model):
 
     @api.model
     def action_fit_now(self):
-        """Refit the current company's model now and open it (sales force managers)."""
+        """Refit the current company's model now and open it (sales force managers); refused
+        while the company's model is being fitted."""
         if not self.env.user.has_group("crm_relational_sfa.group_manager"):
             raise AccessError(self.env._("Only sales managers refit the win probability model."))
-        model = self._fit(self.env.company)
+        company = self.env.company
+        if not self.env["crm.relational.forecast"]._try_lock(FIT_LOCK, company):
+            raise UserError(
+                self.env._(
+                    "The win probability model of %(company)s is already being fitted; open it "
+                    "again in a moment.",
+                    company=company.name,
+                )
+            )
+        model = self._fit(company)
         model._score_open()
         return {
             "type": "ir.actions.act_window",

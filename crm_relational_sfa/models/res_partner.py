@@ -15,36 +15,42 @@ class ResPartner(models.Model):
     relational_credit_outstanding = fields.Monetary(
         string="Outstanding",
         compute="_compute_relational_credit",
+        groups="crm_relational_sfa.group_user",
         currency_field="relational_credit_currency_id",
         help="Receivable not yet paid (posted invoices less credit notes and payments).",
     )
     relational_credit_overdue = fields.Monetary(
         string="Overdue",
         compute="_compute_relational_credit",
+        groups="crm_relational_sfa.group_user",
         currency_field="relational_credit_currency_id",
         help="The part of the outstanding amount past its due date.",
     )
     relational_credit_to_invoice = fields.Monetary(
         string="Ordered, Not Invoiced",
         compute="_compute_relational_credit",
+        groups="crm_relational_sfa.group_user",
         currency_field="relational_credit_currency_id",
         help="Confirmed orders still to invoice, untaxed.",
     )
     relational_credit_exposure = fields.Monetary(
         string="Credit Exposure",
         compute="_compute_relational_credit",
+        groups="crm_relational_sfa.group_user",
         currency_field="relational_credit_currency_id",
         help="Outstanding plus ordered but not invoiced: what the customer owes or will owe.",
     )
     relational_credit_limit = fields.Monetary(
         string="Applicable Credit Limit",
         compute="_compute_relational_credit",
+        groups="crm_relational_sfa.group_user",
         currency_field="relational_credit_currency_id",
         help="The customer's own limit, else the company's default; 0 when none applies.",
     )
     relational_credit_available = fields.Monetary(
         string="Credit Available",
         compute="_compute_relational_credit",
+        groups="crm_relational_sfa.group_user",
         currency_field="relational_credit_currency_id",
         help="The applicable credit limit less the credit exposure (negative: over the limit); "
         "0 when no limit applies.",
@@ -52,21 +58,27 @@ class ResPartner(models.Model):
     relational_credit_blocked = fields.Boolean(
         string="Over Credit Limit",
         compute="_compute_relational_credit",
+        groups="crm_relational_sfa.group_user",
         help="The exposure exceeds the credit limit, or invoices are overdue.",
     )
     relational_credit_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_relational_credit", string="Credit Currency"
+        "res.currency",
+        compute="_compute_relational_credit",
+        string="Credit Currency",
+        groups="crm_relational_sfa.group_user",
     )
     relational_open_opportunity_ids = fields.Many2many(
         "crm.lead",
         string="Open Opportunities",
         compute="_compute_relational_call_sheet",
+        groups="crm_relational_sfa.group_user",
         help="The customer's opportunities still open, earliest expected closing first.",
     )
     relational_quotation_ids = fields.Many2many(
         "sale.order",
         string="Open Quotations",
         compute="_compute_relational_call_sheet",
+        groups="crm_relational_sfa.group_user",
         help="The customer's quotations not yet confirmed nor cancelled.",
     )
     relational_recent_order_ids = fields.Many2many(
@@ -74,22 +86,26 @@ class ResPartner(models.Model):
         "res_partner_relational_recent_order_rel",
         string="Recent Orders",
         compute="_compute_relational_call_sheet",
+        groups="crm_relational_sfa.group_user",
         help="The customer's five latest confirmed sale orders.",
     )
     relational_recent_interaction_ids = fields.Many2many(
         "crm.relational.timeline",
         string="Recent Conversations",
         compute="_compute_relational_call_sheet",
+        groups="crm_relational_sfa.group_user",
         help="The latest e-mails, calls, meetings and tickets of the customer.",
     )
     relational_recent_picking_ids = fields.Many2many(
         "stock.picking",
         string="Recent Deliveries",
         compute="_compute_relational_call_sheet",
+        groups="crm_relational_sfa.group_user",
         help="The customer's five latest deliveries, cancelled ones left out.",
     )
 
-    @api.depends_context("company")
+    # Computed from the documents the user may read: one value per user and company.
+    @api.depends_context("uid", "company")
     def _compute_relational_credit(self):
         company = self.env.company
         customers = self.commercial_partner_id
@@ -106,33 +122,27 @@ class ResPartner(models.Model):
                 [("account_type", "=", "asset_receivable"), ("reconciled", "=", False)],
             ]
         )
-        # sudo: the exposure is a customer-level total a salesperson needs whoever invoiced or
-        # sold; only the sums of the current company leave these two grouped reads, no record.
-        for partner, late, residual in (
-            self.env["account.move.line"]
-            .sudo()
-            ._read_group(
-                lines,
-                ["partner_id", "date_maturity:day"],
-                ["amount_residual:sum"],
-            )
+        # The sums are read as the user: only the invoices, payments and orders the user may
+        # read count (own-documents salespeople: their own and unassigned ones).
+        for partner, late, residual in self._relational_read_group(
+            "account.move.line",
+            lines,
+            ["partner_id", "date_maturity:day"],
+            ["amount_residual:sum"],
         ):
             customer = partner.commercial_partner_id
             outstanding[customer] += residual
             if late and fields.Date.to_date(late) < today:
                 overdue[customer] += residual
-        for partner, currency, amount in (
-            self.env["sale.order.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("order_id.partner_invoice_id", "child_of", customers.ids),
-                    ("company_id", "=", company.id),
-                    ("state", "=", "sale"),
-                ],
-                ["order_partner_id", "currency_id"],
-                ["untaxed_amount_to_invoice:sum"],
-            )
+        for partner, currency, amount in self._relational_read_group(
+            "sale.order.line",
+            [
+                ("order_id.partner_invoice_id", "child_of", customers.ids),
+                ("company_id", "=", company.id),
+                ("state", "=", "sale"),
+            ],
+            ["order_partner_id", "currency_id"],
+            ["untaxed_amount_to_invoice:sum"],
         ):
             to_invoice[partner.commercial_partner_id] += currency._convert(
                 amount, company.currency_id, company, today
@@ -161,7 +171,8 @@ class ResPartner(models.Model):
                 (limit and exposure > limit) or overdue[customer] > 0
             )
 
-    @api.depends_context("company")
+    # Computed from the documents the user may read: one value per user and company.
+    @api.depends_context("uid", "company")
     def _compute_relational_call_sheet(self):
         self._compute_relational_recent_interactions()
         customers = self.commercial_partner_id
@@ -212,6 +223,14 @@ class ResPartner(models.Model):
             partner.relational_recent_interaction_ids = interactions.filtered(
                 lambda row, customer=customer: row.partner_id == customer
             )[:RECENT]
+
+    def _relational_read_group(self, model, domain, groupby, aggregates):
+        """``_read_group`` of ``model`` as the current user, record rules applied; nothing
+        when the user may not read that model at all (no accounting nor sales rights)."""
+        Model = self.env[model]
+        if not Model.has_access("read"):
+            return []
+        return Model._read_group(domain, groupby, aggregates)
 
     def action_relational_call_sheet(self):
         """The customer's one-page call sheet."""

@@ -6,3 +6,4 @@ from . import test_forecast_engine
 from . import test_forecast
 from . import test_tours
 from . import test_forecast_movement
+from . import test_security_sfa
