@@ -1,10 +1,10 @@
-import base64
 import json
 from datetime import datetime, time
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -126,6 +126,21 @@ class ResPartner(models.Model):
         }
         for partner in self:
             partner.relational_segment_ids = segments.filtered(
+    relational_last_activity_date = fields.Datetime(
+        string="Last Activity",
+        compute="_compute_relational_last_activity_date",
+        groups="crm_relational.group_manager",
+        help="The customer's latest interaction in any company: order, invoice, payment, "
+        "delivery, opportunity, e-mail, call, meeting or ticket.",
+    )
+    relational_inactive = fields.Boolean(
+        string="Inactive Customer",
+        compute="_compute_relational_inactive",
+        search="_search_relational_inactive",
+        groups="crm_relational.group_manager",
+        help="No interaction for longer than the retention period set in the settings: the "
+        "customer is due for re-engagement or for anonymisation.",
+    )
                 lambda segment, partner=partner: partner.id in members[segment]
             )
 
@@ -213,7 +228,46 @@ class ResPartner(models.Model):
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Set the Relationship Type"),
+    def _compute_relational_last_activity_date(self):
+        # One grouped query for the whole batch, over the commercial entities. Read past the
+        # documents' rules on purpose: the retention policy needs the customer's last
+        # interaction in every company, and only relational administrators read this date.
+        last = self._relational_last_activity(self.commercial_partner_id._origin.ids)
+        for partner in self:
+            partner.relational_last_activity_date = last.get(
+                partner.commercial_partner_id._origin.id
+            )
+
+    @api.depends_context("company")
+    def _compute_relational_inactive(self):
+        inactive = set(self.search([("id", "in", self._origin.ids),
+                                    ("relational_inactive", "=", True)]).ids)  # fmt: skip
+        for partner in self:
+            partner.relational_inactive = partner._origin.id in inactive
+
+    def _search_relational_inactive(self, operator, value):
+        # Odoo checks a field's groups on the SQL it generates, which a search method
+        # replaces: checked here, or anyone could list inactive customers.
+        self._check_field_access(self._fields["relational_inactive"], "read")
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        wanted = set(value)
+        if wanted >= {True, False}:
+            return [] if operator == "in" else [(0, "=", 1)]
+        positive = (operator == "in") == (True in wanted)
+        query = self._relational_inactive_query()
+        if query is None:
+            return [(0, "=", 1)] if positive else []
+        return [("id", "in" if positive else "not in", SQL("(%s)", query))]
+
             "res_model": "crm.relational.type.override",
+        if "relational_forgotten" in vals and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "A customer is forgotten with Forget This Customer, by a relationship "
+                    "administrator; it cannot be set or cleared by hand."
+                )
+            )
             "view_mode": "form",
             "target": "new",
             "context": {
@@ -224,30 +278,26 @@ class ResPartner(models.Model):
         }
 
     def action_export_relational_profile(self):
-        """Download everything the relational engine holds about the customer, as JSON."""
+        """Download everything the relational engine holds about the customer that the user
+        may read, as JSON.
+
+        Nothing is stored: the file is built for the requesting user when the browser asks
+        for it (``/crm_relational/profile_export/<id>``, checked again there), so no other user
+        can ever fetch it.
+        """
         self.ensure_one()
         customer = self.commercial_partner_id
-        data = customer._relational_profile_export()
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": f"relational-profile-{customer.id}.json",
-                "mimetype": "application/json",
-                "res_model": "res.partner",
-                "res_id": customer.id,
-                "datas": base64.b64encode(
-                    json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
-                ),
-            }
-        )
+        customer._relational_check_export()
         return {
             "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
+            "url": f"/crm_relational/profile_export/{customer.id}",
             "target": "self",
         }
 
     def _relational_profile_export(self):
         """The customer's profiles (every company the user may read), stage history and
-        timeline, as plain data; what the user may not read stays out."""
+        timeline, as plain data; what the user may not read stays out: records are searched
+        as the user (record rules), fields the user lacks the groups for are left out."""
         self.ensure_one()
         Profile = self.env["crm.relational.profile"]
         skip = {"partner_id", "currency_id", "user_id", "stage_history_ids"}
@@ -258,32 +308,117 @@ class ResPartner(models.Model):
             and name not in skip and field.type not in ("one2many", "many2many")
         ]  # fmt: skip
         profiles = Profile.search([("partner_id", "=", self.id)])
-        history = self.env["crm.relational.stage.history"].search([("partner_id", "=", self.id)])
-        timeline = self.env["crm.relational.timeline"].search_read(
+        history = History.search([("partner_id", "=", self.id)])
+        timeline = Timeline.search_read(
             [("partner_id", "=", self.id)],
-            ["date", "company_id", "kind", "channel", "direction", "outcome", "name", "amount"],
-        )
+            readable(Timeline, ["date", "company_id", "kind", "channel", "direction", "outcome",
+                                "name", "amount"]),
+        )  # fmt: skip
         return {
             "customer": {"id": self.id, "name": self.name, "email": self.email or None},
             "no_profiling": self.relational_no_profiling,
             "profiles": profiles.read(names, load="_classic_read"),
-            "stage_history": history.read(["date", "company_id", "stage_from", "stage_to"]),
+            "stage_history": history.read(
+                readable(History, ["date", "company_id", "stage_from", "stage_to"])
+            ),
             "timeline": timeline,
         }
 
     def _relational_monthly_purchases(self, customers, company, start, end):
+    def action_relational_forget(self):
+        """Forget this customer (right to erasure), for relationship administrators.
+
+        Deletes, in every company, the customer's profiles with their scores, stage history,
+        relationship type set by hand and its reasons, and the profile exports; marks the
+        customer as forgotten and not to be profiled, so that no recompute, timeline or
+        learning uses it again; and logs who did it and when (Erasure Log, and a note in the
+        chatter holding no personal data).
+        """
+        if not self.env.user.has_group("crm_relational.group_manager"):
+            raise AccessError(self.env._("Only relationship administrators may forget a customer."))
+        customers = self.commercial_partner_id
+        customers.check_access("write")
+        customers._relational_forget()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "%(count)s customer(s) forgotten: their relational data are erased.",
+                    count=len(customers),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _relational_forget(self):
+        """Erase the relational data of these commercial partners (see
+        ``action_relational_forget``, which checks the caller)."""
+        if not self:
+            return
+        # sudo: the erasure deletes the relational records of these customers only (profiles
+        # with their scores and type override reasons, stage history, exports, override notes
+        # in the chatter) in every company, which administrators may only read, sets the two
+        # flags on them and writes the erasure log; nothing is read out of it.
+        erase = self.sudo()
+        env = erase.env
+        env["crm.relational.stage.history"].search([("partner_id", "in", self.ids)]).unlink()
+        env["crm.relational.profile"].search([("partner_id", "in", self.ids)]).unlink()
+        env["ir.attachment"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "in", self.ids),
+             ("name", "=like", "relational-profile-%.json")]
+        ).unlink()  # fmt: skip
+        override_subtype = env.ref("crm_relational.mt_relationship_type_override")
+        env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "in", self.ids),
+             ("subtype_id", "=", override_subtype.id)]
+        ).unlink()  # fmt: skip
+        erase.write({"relational_no_profiling": True, "relational_forgotten": True})
+        now = fields.Datetime.now()
+        env["crm.relational.erasure"].create(
+            [{"partner_id": customer.id, "partner_ref": customer.id,
+              "company_id": self.env.company.id, "user_id": self.env.uid, "date": now}
+             for customer in self]
+        )  # fmt: skip
+        body = self.env._(
+            "Relational data erased at the customer's request (right to erasure) by %(user)s: "
+            "profiles, scores, stage history and exports.",
+            user=self.env.user.name,
+        )
+        for customer in erase:
+            customer.message_post(body=body, message_type="notification",
+                                  subtype_xmlid="mail.mt_note")  # fmt: skip
+
+    def _relational_check_export(self):
+        """Raise AccessError unless the user may export this customer's relational profile:
+        a relational user who can read the customer."""
+        self.ensure_one()
+        if not self.env.user.has_group("crm_relational.group_user"):
+            raise AccessError(
+                self.env._("Only relationship users may export a customer's relational profile.")
+            )
+        self.check_access("read")
+
         """Confirmed sales of `customers` (commercial entities) in `company` from `start` to
         before `end` (dates), untaxed, in the company's currency, as
         {customer id: {first day of month: amount}}.
 
         The same orders and conversion as the relational profile's revenue: sale orders in
+        History = self.env["crm.relational.stage.history"]
+        Timeline = self.env["crm.relational.timeline"]
         state 'sale', amount_untaxed divided by the order's rate. One query for all customers;
         like the profile's revenue, it is read past the salesperson's order rules (the field is
         for relational users only, who read that revenue on the profile anyway).
         """
         self.env["sale.order"].flush_model(
             ["partner_id", "state", "company_id", "date_order", "amount_untaxed", "currency_rate"]
+            and Profile._has_field_access(field, "read")
         )
+
+        def readable(model, wanted):
+            return [name for name in wanted if model._has_field_access(model._fields[name], "read")]
+
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         self.env.cr.execute(
             SQL(
@@ -298,6 +433,64 @@ class ResPartner(models.Model):
                    AND so.state = 'sale'
                    AND so.company_id = %(company)s
                    AND so.date_order >= %(start)s
+    def _relational_export_file(self):
+        """``(file name, JSON bytes)`` of the export of this customer for the current user."""
+        self._relational_check_export()
+        data = self._relational_profile_export()
+        content = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
+        return f"relational-profile-{self.id}.json", content
+
+    @api.model
+    def _relational_last_activity(self, partner_ids):
+        """``{commercial partner id: latest timeline date}`` for `partner_ids`, in one query
+        over the timeline's SQL view (every company, past the documents' rules: see
+        ``relational_last_activity_date``)."""
+        if not partner_ids:
+            return {}
+        timeline = self.env["crm.relational.timeline"]
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id, max(date) FROM %s WHERE partner_id = ANY(%s)"
+                " GROUP BY partner_id",
+                SQL.identifier(timeline._table),
+                list(partner_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _relational_inactive_query(self):
+        """SQL selecting the customers inactive under the current company's retention period,
+        or None when the company sets none.
+
+        Inactive: a commercial entity that is not one of our users, not already forgotten,
+        known for longer than the period, with no timeline entry in any company since its
+        start, and either a customer (customer rank) or with older entries.
+        """
+        months = self.env.company.relational_retention_months
+        if not months:
+            return None
+        cutoff = fields.Datetime.now() - relativedelta(months=months)
+        timeline = SQL.identifier(self.env["crm.relational.timeline"]._table)
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+        return SQL(
+            """SELECT p.id FROM res_partner p
+                WHERE p.id = p.commercial_partner_id
+                  AND p.active
+                  AND p.create_date < %(cutoff)s
+                  AND NOT COALESCE(p.relational_forgotten, FALSE)
+                  AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id)
+                  AND p.id NOT IN (SELECT t.partner_id FROM %(timeline)s t
+                                    WHERE t.date >= %(cutoff)s AND t.partner_id IS NOT NULL)
+                  AND (COALESCE(p.customer_rank, 0) > 0
+                       OR EXISTS (SELECT 1 FROM %(timeline)s t WHERE t.partner_id = p.id))""",
+            cutoff=cutoff,
+            timeline=timeline,
+        )
+
                    AND so.date_order < %(end)s
                  GROUP BY 1, 2
                 """,

@@ -24,6 +24,7 @@ class TestCallSheet(StockCase):
             {
                 "move_type": "out_invoice",
                 "partner_id": cls.contact.id,
+                "invoice_user_id": cls.rep.id,
                 "invoice_date": cls.today - timedelta(days=40),
                 "invoice_date_due": cls.today - timedelta(days=10),
                 "invoice_line_ids": [Command.create({"name": "Lamps", "quantity": 3,
@@ -61,9 +62,9 @@ class TestCallSheet(StockCase):
         self.assertAlmostEqual(sheet.relational_credit_limit, 1000)
         self.assertAlmostEqual(sheet.relational_credit_available, 200)
         self.assertTrue(sheet.relational_credit_blocked)  # overdue invoices
-        # The totals come through sudo; the documents themselves stay out of the rep's reach.
-        with self.assertRaises(AccessError):
-            self.invoice.with_user(self.rep).check_access("read")
+        # The totals are the rep's own documents (his invoice and order); the credit limit
+        # settings themselves stay out of his reach.
+        self.invoice.with_user(self.rep).check_access("read")
         with self.assertRaises(AccessError):
             self.customer.with_user(self.rep).read(["use_partner_credit_limit"])
         self.env["account.payment.register"].with_context(

@@ -181,6 +181,8 @@ class TestForecastMovement(ForecastCase):
         self.assertLessEqual(many, 6)
 
     def test_forecast_by_team_opens_the_latest_forecast(self):
+        # Team lines sum every deal of the team: for those who read all documents.
+        self.rep_a.group_ids += self.env.ref("sales_team.group_sale_salesman_all_leads")
         Forecast = self.Forecast.with_user(self.rep_a).with_company(self.company)
         # Nothing taken yet: the action shows its empty state, not another company's lines.
         action = Forecast.action_open_by_team()
