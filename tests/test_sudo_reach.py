@@ -33,13 +33,15 @@ SUDOS = {
     ("crm_relational/models/crm_relational_segment.py", "unlink"): 1,
     ("crm_relational/models/crm_relational_segment.py", "_sync_mailing_filter"): 2,
     ("crm_relational/models/res_partner.py", "write"): 1,
+    ("crm_relational/models/res_partner.py", "_relational_forget"): 1,
     ("crm_relational_service/controllers/portal.py", "_faq"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_message_post_after_hook"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_relational_route_one"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_get_sla_ticket_domain"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_relational_check_close"): 1,
     ("crm_relational_sfa/models/crm_relational_forecast.py", "action_take_now"): 1,
-    ("crm_relational_sfa/models/res_partner.py", "_compute_relational_credit"): 3,
+    ("crm_relational_sfa/models/res_partner.py", "_compute_relational_credit"): 1,
+    ("crm_relational_sfa/models/crm_lead.py", "_compute_duplicate_effort"): 1,
     ("crm_relational_sfa/models/crm_relational_forecast_model.py", "_fit"): 1,
     ("crm_relational_sfa/models/crm_relational_forecast_model.py", "_score_open"): 1,
     ("crm_relational_sfa/models/crm_relational_forecast_backtest.py", "action_start"): 1,
@@ -274,7 +276,12 @@ class TestSudoReach(SudoCase):
         segment.mailing_filter_id.unlink()
         Filter = self.env["mailing.filter"]
         others = Filter.search([])
+        # A salesman may only read segments: nothing is written as superuser for him.
         action = segment.with_user(self.salesman).action_send_mailing()
+        self.assertFalse(action["context"]["default_mailing_filter_id"])
+        self.assertEqual(Filter.search([]), others)
+        # An administrator (who may write the segment) gets the filter refreshed.
+        action = segment.with_user(self.manager).action_send_mailing()
         mailing_filter = segment.mailing_filter_id
         self.assertEqual(action["context"]["default_mailing_filter_id"], mailing_filter.id)
         self.assertEqual(mailing_filter.name, "Segment: Sudo Buyers")
@@ -309,6 +316,37 @@ class TestSudoReach(SudoCase):
         self.customer.with_user(self.salesman).write({"relational_no_profiling": True})
         self.assertFalse((self.profile_a | self.profile_b).exists())
         self.assertTrue((kept | secret_profile).exists() == (kept | secret_profile))
+
+    def test_relational_forget(self):
+        """Forget's sudo erases the relational records of the customers it is given only, for
+        relationship administrators who may write them; nothing is returned but a count."""
+        neighbour = self.env["res.partner"].create({"name": "Sudo Neighbour", "is_company": True})
+        kept = self.env["crm.relational.profile"].create(
+            {"partner_id": neighbour.id, "company_id": self.company_b.id}
+        )
+        secret = self.env["res.partner"].create(
+            {"name": "Sudo Secret", "is_company": True, "company_id": self.company_b.id}
+        )
+        secret_profile = self.env["crm.relational.profile"].create(
+            {"partner_id": secret.id, "company_id": self.company_b.id}
+        )
+        Erasure = self.env["crm.relational.erasure"]
+        for user in (self.salesman, self.agent, self.portal):
+            with self.assertRaises(AccessError):
+                self.customer.with_user(user).action_relational_forget()
+        # An administrator of the first company cannot reach the other company's customer.
+        with self.assertRaises(AccessError):
+            secret.with_user(self.manager).action_relational_forget()
+        with self.assertRaises(AccessError):
+            get_public_method(self.customer, "_relational_forget")
+        self.assertTrue((self.profile_a | self.profile_b | secret_profile).exists())
+        self.assertFalse(Erasure.search([]))
+        action = self.customer.with_user(self.manager).action_relational_forget()
+        self.assertNotIn("Sudo Customer", json.dumps(action))
+        self.assertFalse((self.profile_a | self.profile_b).exists())
+        self.assertEqual((kept | secret_profile).exists(), kept | secret_profile)
+        self.assertFalse(neighbour.relational_forgotten or secret.relational_forgotten)
+        self.assertEqual(Erasure.search([]).partner_id, self.customer)
 
     # ------------------------------------------------------------ crm_relational_service
 
@@ -352,7 +390,9 @@ class TestSudoReach(SudoCase):
         """Closing reads the stage's teams through sudo: a portal customer who cannot read a
         team hidden from the portal is still refused its closing stage, and a follower who is
         not the customer is refused whatever the stage; nothing is written."""
-        hidden_team = self.env["helpdesk.ticket.team"].create({"name": "Sudo back room"})
+        hidden_team = self.env["helpdesk.ticket.team"].create(
+            {"name": "Sudo back room", "show_in_portal": False}
+        )
         closing = self.env["helpdesk.ticket.stage"].create(
             {"name": "Sudo closed by back room", "closed": True, "close_from_portal": True,
              "team_ids": [Command.set(hidden_team.ids)]}
@@ -404,19 +444,19 @@ class TestSudoReach(SudoCase):
 
     def test_action_take_now(self):
         """The snapshot is written through sudo for the caller's current company only, and
-        only by those who read forecasts: not by a portal user or a helpdesk agent, not for a
-        company the caller does not work in."""
+        only by sales managers: not by a salesman, a portal user or a helpdesk agent, not for
+        a company the caller does not work in."""
         Forecast = self.env["crm.relational.forecast"]
         count = Forecast.search_count([])
-        for user in (self.portal, self.agent):
+        for user in (self.portal, self.agent, self.salesman):
             with self.assertRaises(AccessError):
                 Forecast.with_user(user).action_take_now()
         with self.assertRaises(AccessError):
-            Forecast.with_user(self.salesman).with_context(
+            Forecast.with_user(self.manager).with_context(
                 allowed_company_ids=self.company_b.ids
             ).action_take_now()
         self.assertEqual(Forecast.search_count([]), count)
-        action = Forecast.with_user(self.salesman).action_take_now()
+        action = Forecast.with_user(self.manager).action_take_now()
         taken = Forecast.search([], order="id desc", limit=1)
         self.assertEqual(Forecast.search_count([]), count + 1)
         self.assertEqual(taken.company_id, self.company_a)
@@ -524,19 +564,26 @@ class TestSudoReach(SudoCase):
         return customer, invoice, order, secret
 
     def test_compute_relational_credit(self):
-        """Three sudo (receivable lines, order lines, credit limit) give a salesman the sums
-        of the current company for customers they can read, and nothing else: not the
-        invoices or orders themselves, not another company's sums, not a customer they cannot
+        """One sudo (the credit limit) gives a salesman the applicable limit of customers he
+        can read, and nothing else: the sums come from the documents he may read (not a
+        colleague's invoice or order), not another company's, not a customer he cannot
         read."""
         customer, invoice, order, secret = self._credit_fixtures()
         seen = customer.with_user(self.salesman)
-        self.assertAlmostEqual(seen.relational_credit_outstanding, 300)
-        self.assertAlmostEqual(seen.relational_credit_overdue, 300)
-        self.assertAlmostEqual(seen.relational_credit_to_invoice, 300)
+        self.assertAlmostEqual(seen.relational_credit_outstanding, 0)
+        self.assertAlmostEqual(seen.relational_credit_overdue, 0)
+        self.assertAlmostEqual(seen.relational_credit_to_invoice, 0)
         self.assertAlmostEqual(seen.relational_credit_limit, 1000)
-        # The documents behind the sums stay out of reach (salesman: own orders, no invoices).
+        with self.assertRaises(AccessError):
+            seen.read(["use_partner_credit_limit"])
+        # The documents behind the sums are out of his reach, so they are not counted; the
+        # manager, who reads them, gets the sums.
         self.assertFalse(order.with_user(self.salesman).has_access("read"))
         self.assertFalse(invoice.line_ids.with_user(self.salesman).has_access("read"))
+        managed = customer.with_user(self.manager)
+        self.assertAlmostEqual(managed.relational_credit_outstanding, 300)
+        self.assertAlmostEqual(managed.relational_credit_overdue, 300)
+        self.assertAlmostEqual(managed.relational_credit_to_invoice, 300)
         # The other company's user reads the same customer: its own company's sums, zero.
         theirs = customer.with_user(self.other).with_company(self.company_b)
         self.assertEqual(theirs.relational_credit_outstanding, 0)
@@ -549,6 +596,37 @@ class TestSudoReach(SudoCase):
             customer.with_user(self.salesman).with_context(
                 allowed_company_ids=self.company_b.ids
             ).read(["relational_credit_exposure"])
+
+    def test_compute_duplicate_effort(self):
+        """The duplicate-effort search runs as superuser so an own-documents salesman is
+        warned, but only the other salespeople and a count leave it: not the other deals
+        (names, amounts), not another company's."""
+        Lead = self.env["crm.lead"]
+        mine = Lead.create(
+            {"name": "Sudo office lamps", "type": "opportunity", "partner_id": self.customer.id,
+             "user_id": self.salesman.id, "company_id": self.company_a.id}
+        )  # fmt: skip
+        theirs = Lead.create(
+            {"name": "Sudo new office lamps", "type": "opportunity",
+             "partner_id": self.customer.id, "user_id": self.manager.id,
+             "company_id": self.company_a.id, "expected_revenue": 123456}
+        )  # fmt: skip
+        Lead.create(
+            {"name": "Sudo office lamps abroad", "type": "opportunity",
+             "partner_id": self.customer.id, "user_id": self.other.id,
+             "company_id": self.company_b.id}
+        )  # fmt: skip
+        seen = mine.with_user(self.salesman)
+        self.assertFalse(theirs.with_user(self.salesman).has_access("read"))
+        self.assertEqual(seen.other_salesperson_ids, self.manager)
+        self.assertEqual(seen.similar_opportunity_count, 1)
+        self.assertFalse(seen.similar_opportunity_ids)
+        values = seen.read(["other_salesperson_ids", "similar_opportunity_ids"])[0]
+        self.assertNotIn("123456", str(values))
+        self.assertNotIn(theirs.id, values["similar_opportunity_ids"])
+        # The portal user reads no opportunity at all.
+        with self.assertRaises(AccessError):
+            mine.with_user(self.portal).read(["other_salesperson_ids"])
 
     def _new_triggers(self, triggers):
         return self.env["ir.cron.trigger"].search([("id", "not in", triggers.ids)])

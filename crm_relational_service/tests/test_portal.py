@@ -314,7 +314,9 @@ class TestPortal(HttpCase):
         written)."""
         Stage = self.env["helpdesk.ticket.stage"]
         team = self.env["helpdesk.ticket.team"].create({"name": "Lamps", "show_in_portal": True})
-        hidden_team = self.env["helpdesk.ticket.team"].create({"name": "Back room"})
+        hidden_team = self.env["helpdesk.ticket.team"].create(
+            {"name": "Back room", "show_in_portal": False}
+        )
         self.own.team_id = team
         other_team_closing = Stage.create(
             {"name": "Closed by back room", "closed": True, "close_from_portal": True,
