@@ -41,7 +41,9 @@ class CrmRelationalProfile(models.Model):
     _name = "crm.relational.profile"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Customer Relational Profile"
-    _order = "margin desc, id"
+    # Largest customers first, by their share rank rather than the margin itself: the margin
+    # is for users who read all sales documents, the order must work for every reader.
+    _order = "margin_share_before, id"
     _rec_name = "partner_id"
 
     partner_id = fields.Many2one(
@@ -57,34 +59,45 @@ class CrmRelationalProfile(models.Model):
     )
 
     first_order_date = fields.Date(
-        readonly=True, help="Date of the customer's first confirmed sale order in this company."
+        readonly=True,
+        help="Date of the customer's first confirmed sale order in this company.",
+        groups="sales_team.group_sale_salesman_all_leads",
     )
     last_order_date = fields.Date(
-        readonly=True, help="Date of the customer's latest confirmed sale order in this company."
+        readonly=True,
+        help="Date of the customer's latest confirmed sale order in this company.",
+        groups="sales_team.group_sale_salesman_all_leads",
     )
     order_count = fields.Integer(
         string="Orders",
         readonly=True,
         help="Confirmed sale orders of the customer in this company.",
+        groups="sales_team.group_sale_salesman_all_leads",
     )
     recency_days = fields.Integer(
         string="Days Since Last Order",
         readonly=True,
         aggregator="avg",
         help="Days from the last confirmed order to the day of the recompute.",
+        groups="sales_team.group_sale_salesman_all_leads",
     )
     revenue = fields.Monetary(
         string="Revenue to Date",
         readonly=True,
         help="Untaxed amount of the confirmed orders, less posted credit notes.",
+        groups="sales_team.group_sale_salesman_all_leads",
     )
     margin = fields.Monetary(
         string="Margin to Date",
         readonly=True,
         help="Margin of the confirmed orders, less the share of margin in posted credit notes.",
+        groups="sales_team.group_sale_salesman_all_leads",
     )
     average_order_value = fields.Monetary(
-        readonly=True, aggregator="avg", help="Revenue to date divided by the number of orders."
+        readonly=True,
+        aggregator="avg",
+        help="Revenue to date divided by the number of orders.",
+        groups="sales_team.group_sale_salesman_all_leads",
     )
 
     rfm_recency_score = fields.Integer(
@@ -131,7 +144,10 @@ class CrmRelationalProfile(models.Model):
         help="Orders expected over the lifetime value horizon (BG/NBD model).",
     )
     expected_order_value = fields.Monetary(
-        readonly=True, aggregator="avg", help="Expected value of a future order (Gamma-Gamma)."
+        readonly=True,
+        aggregator="avg",
+        help="Expected value of a future order (Gamma-Gamma).",
+        groups="sales_team.group_sale_salesman_all_leads",
     )
     clv = fields.Monetary(
         string="Lifetime Value",
@@ -158,18 +174,21 @@ class CrmRelationalProfile(models.Model):
         string="Interactions (12 months)",
         readonly=True,
         help="Entries of the customer's timeline over the last twelve months.",
+        groups="sales_team.group_sale_salesman_all_leads",
     )
     positive_signal_count = fields.Integer(
         string="Positive Signals",
         readonly=True,
         help="Last twelve months: invoices paid, deliveries on time, opportunities won, good "
         "ratings.",
+        groups="sales_team.group_sale_salesman_all_leads",
     )
     negative_signal_count = fields.Integer(
         string="Negative Signals",
         readonly=True,
         help="Last twelve months: overdue invoices, late deliveries, credit notes, opportunities "
         "lost, complaints.",
+        groups="sales_team.group_sale_salesman_all_leads",
     )
     valence = fields.Integer(
         readonly=True,
@@ -188,7 +207,10 @@ class CrmRelationalProfile(models.Model):
         "of the e-mails, calls and meetings, 0 when one side starts them all.",
     )
     tenure_days = fields.Integer(
-        string="Tenure (days)", readonly=True, help="Days since the first order."
+        string="Tenure (days)",
+        readonly=True,
+        help="Days since the first order.",
+        groups="sales_team.group_sale_salesman_all_leads",
     )
     relationship_type_suggested_id = fields.Many2one(
         "crm.relational.relationship.type",

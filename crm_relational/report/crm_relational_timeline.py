@@ -1,4 +1,7 @@
+import functools
+
 from odoo import api, fields, models, tools
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 KINDS = [
@@ -68,10 +71,17 @@ class CrmRelationalTimeline(models.Model):
     res_id = fields.Many2oneReference(string="Document", model_field="res_model", readonly=True)
 
     def init(self):
+        # Customers erased at their request ("Forget this customer") are in no branch: the
+        # filter is pushed into each one, after its own index lookups.
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
-                "CREATE VIEW %s AS (%s)",
+                """CREATE VIEW %s AS (
+                    SELECT * FROM (%s) AS interaction
+                     WHERE interaction.partner_id <> ALL (ARRAY(
+                           SELECT forgotten.id FROM res_partner forgotten
+                            WHERE forgotten.relational_forgotten))
+                )""",
                 SQL.identifier(self._table),
                 SQL("\nUNION ALL\n").join(self._timeline_sources()),
             )
@@ -83,7 +93,24 @@ class CrmRelationalTimeline(models.Model):
         # estimated cost passes PostgreSQL's JIT threshold, and compiling it (over half a
         # second) costs more than running it: no JIT for the rest of this transaction.
         self.env.cr.execute(SQL("SET LOCAL jit = off"))
+        if not (self.env.su or kwargs.get("bypass_access")):
+            # A user sees the interactions whose document they may read, under Odoo's own
+            # rules of that document (search, read, group by and count alike).
+            domain = Domain(domain) & self._timeline_readable_domain()
         return super()._search(domain, offset=offset, limit=limit, order=order, **kwargs)
+
+    def _check_access(self, operation):
+        # Rows read by id (read, web_read over RPC) follow the same rule as a search.
+        result = super()._check_access(operation)
+        if result or self.env.su or not any(self._ids):
+            return result
+        ids = [row_id for row_id in self._ids if row_id]
+        forbidden = self - self.browse(self._search([("id", "in", ids)], active_test=False))
+        if not forbidden:
+            return None
+        return forbidden, functools.partial(
+            self.env["ir.rule"]._make_access_error, operation, forbidden
+        )
 
     def action_open_document(self):
         """Open the document the interaction comes from."""
@@ -94,6 +121,68 @@ class CrmRelationalTimeline(models.Model):
             "res_id": self.res_id,
             "view_mode": "form",
         }
+
+    # ------------------------------------------------------------------ access
+    @api.model
+    def _timeline_document_models(self):
+        """Models a timeline row may point to (``res_model``); rows of any other model are
+        seen by nobody but the superuser. Other addons add theirs with their sources."""
+        return {
+            "res.partner",
+            "sale.order",
+            "account.move",
+            "account.payment",
+            "stock.picking",
+            "crm.lead",
+            "calendar.event",
+            *self._timeline_message_documents(),
+        }
+
+    @api.model
+    def _timeline_readable_domain(self):
+        """The rows whose document the current user may read: its model's access rights and
+        record rules (own documents, teams, companies, any rule an administrator adds).
+
+        One ``EXISTS`` per document model, correlated on the row's document and built by the
+        model's own ``_search`` as the user. Each branch of the view has a constant
+        ``res_model``, so PostgreSQL keeps only that model's test there, checked row by row
+        through the document's primary key after the branch's own index lookups.
+        """
+        models_ = sorted(
+            model
+            for model in self._timeline_document_models()
+            if model in self.env and self.env[model].has_access("read")
+        )
+
+        def to_sql(model, alias, query):
+            branches = []
+            for name in models_:
+                # Archived documents (lost opportunities) stay readable, and in the timeline.
+                documents = model.env[name]._search([], active_test=False)
+                if documents.is_empty():
+                    continue
+                is_model = SQL("%s = %s", SQL.identifier(alias, "res_model"), name)
+                if not documents._where_clauses and not documents._joins:
+                    # No rule restricts the user on this model: every document exists.
+                    branches.append(is_model)
+                    continue
+                documents.add_where(
+                    SQL(
+                        "%s = %s",
+                        SQL.identifier(documents.table, "id"),
+                        SQL.identifier(alias, "res_id"),
+                    )
+                )
+                branches.append(SQL("(%s AND EXISTS %s)", is_model, documents.subselect("1")))
+            return SQL("(%s)", SQL(" OR ").join(branches)) if branches else SQL("FALSE")
+
+        def readable(row):
+            if row.res_model not in models_:
+                return False
+            document = self.env[row.res_model].browse(row.res_id).exists()
+            return bool(document) and document.has_access("read")
+
+        return Domain.custom(to_sql=to_sql, predicate=readable)
 
     # ------------------------------------------------------------------ sources
     @api.model
@@ -315,11 +404,18 @@ class CrmRelationalTimeline(models.Model):
         )
 
     @api.model
+    def _timeline_message_models(self):
+        """The models whose messages may be interactions: the customer itself and the
+        customer-facing documents; never recruitment, purchase, discuss channels, ..."""
+        return ("res.partner", *sorted(self._timeline_message_documents()))
+
+    @api.model
     def _timeline_emails(self):
         # From the customer: an incoming e-mail, or a portal message, whose author is not one
         # of our users: the customer is the author. From us: a message sent (not a note) by
         # one of our users: the customer is the partner of the document it is posted on (also
-        # for the rare message without author).
+        # for the rare message without author). Either way only on the customer or one of its
+        # documents, and never an internal note (internal subtype or employee-only message).
         internal_author = SQL(
             "EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = m.author_id AND NOT u.share)"
         )
@@ -356,13 +452,16 @@ class CrmRelationalTimeline(models.Model):
                      LEFT JOIN res_users author_user
                             ON author_user.partner_id = m.author_id AND NOT author_user.share
                     WHERE m.mail_activity_type_id IS NULL
-                      AND (m.message_type IN ('email', 'email_outgoing')
-                           OR (m.message_type = 'comment' AND NOT COALESCE(st.internal, FALSE)))
+                      AND m.model IN %(documents)s
+                      AND m.message_type IN ('email', 'email_outgoing', 'comment')
+                      AND NOT COALESCE(st.internal, FALSE)
+                      AND NOT COALESCE(m.is_internal, FALSE)
                       AND %(who)s
                       AND NOT EXISTS (SELECT 1 FROM res_users u
                                        WHERE u.partner_id = p.id AND NOT u.share)""",
                 select=select,
                 joins=joins,
+                documents=self._timeline_message_models(),
                 who=who,
             )
             for joins, who in ways
@@ -370,6 +469,13 @@ class CrmRelationalTimeline(models.Model):
 
     @api.model
     def _timeline_calls(self):
+        # The call's type and summary, as the first line of Odoo's "activity done" message
+        # ("Call done: <summary>"); never the note nor the feedback written below it, which
+        # are internal. Without that line, the activity type's name.
+        first_line = SQL(
+            "btrim(regexp_replace(regexp_replace(substring(m.body from '<p>(.*?)</p>'),"
+            " '<[^>]*>', '', 'g'), '\\s+', ' ', 'g'))"
+        )
         select = self._timeline_select(
             7,
             row_id=SQL("m.id"),
@@ -380,7 +486,7 @@ class CrmRelationalTimeline(models.Model):
             kind=SQL("'call'"),
             channel=SQL("'phone'"),
             direction=SQL("'outbound'"),
-            name=self._timeline_message_name(),
+            name=SQL("COALESCE(NULLIF(left(%s, 80), ''), t.name->>'en_US')", first_line),
             res_model=SQL("m.model"),
             res_id=SQL("m.res_id"),
         )
@@ -401,15 +507,28 @@ class CrmRelationalTimeline(models.Model):
 
     @api.model
     def _timeline_meetings(self):
-        # One row per meeting and customer attending it; our own users are not customers.
+        # One row per meeting and customer attending it.
         return SQL(
             """%s
                  FROM calendar_event e
                  JOIN calendar_event_res_partner_rel a ON a.calendar_event_id = e.id
                  JOIN res_partner attendee ON attendee.id = a.res_partner_id
+                 JOIN res_partner customer ON customer.id = attendee.commercial_partner_id
                  LEFT JOIN res_users organizer ON organizer.id = e.user_id
+                 LEFT JOIN res_users_settings organizer_settings
+                        ON organizer_settings.user_id = e.user_id
                 WHERE e.active
-                  AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = attendee.id)
+                  -- Our own users are not customers; portal users are.
+                  AND NOT EXISTS (SELECT 1 FROM res_users u
+                                   WHERE u.partner_id = attendee.id AND NOT u.share)
+                  -- Never a private meeting: private itself, or following the calendar of an
+                  -- organizer whose events are private by default.
+                  AND COALESCE(
+                          e.privacy,
+                          organizer_settings.calendar_default_privacy,
+                          (SELECT value FROM ir_config_parameter
+                            WHERE key = 'calendar.default_privacy'),
+                          'public') <> 'private'
                   AND attendee.id = (
                       SELECT min(other.id)
                         FROM calendar_event_res_partner_rel a2
@@ -422,7 +541,8 @@ class CrmRelationalTimeline(models.Model):
                 row_id=SQL("e.id::bigint * 2147483648 + attendee.id"),
                 date=SQL("e.start"),
                 partner_id=SQL("attendee.commercial_partner_id"),
-                company_id=SQL("organizer.company_id"),
+                # The organizer's company, else the customer's (NULL: shared customers only).
+                company_id=SQL("COALESCE(organizer.company_id, customer.company_id)"),
                 user_id=SQL("e.user_id"),
                 kind=SQL("'meeting'"),
                 channel=SQL("'meeting'"),

@@ -55,6 +55,8 @@ class TestPurchaseTrend(RelationalCase):
         order = Order.create(
             {
                 "partner_id": partner.id,
+                # The salesman's own orders: he reads them, so his trend counts them.
+                "user_id": cls.salesman.id,
                 "order_line": [
                     Command.create({"product_id": cls.product.id, "product_uom_qty": 1,
                                     "price_unit": amount, "tax_ids": [Command.clear()]})
@@ -141,6 +143,7 @@ class TestPurchaseTrend(RelationalCase):
         in_trx = self.env["sale.order"].create(
             {
                 "partner_id": self.idle.id,
+                "user_id": self.salesman.id,
                 "pricelist_id": pricelist.id,
                 "order_line": [
                     Command.create({"product_id": self.product.id, "product_uom_qty": 1,
@@ -153,6 +156,17 @@ class TestPurchaseTrend(RelationalCase):
         self.assertEqual(in_trx.currency_rate, 4.0)
         trend, _direction = self.trend(self.idle)
         self.assertEqual(trend["amounts"][MONTHS.index("2026-04-01")], 2500.0)  # 2000 + 2000/4
+
+    def test_own_documents_salesman_sees_his_own_orders_only(self):
+        colleague = new_test_user(
+            self.env, login="trend_colleague", groups="sales_team.group_sale_salesman"
+        )
+        self.assertEqual(self.trend(self.rising, user=colleague), (False, False))
+        self.order(self.rising, 900, "2026-05-20 10:00:00").user_id = colleague
+        trend, _direction = self.trend(self.rising, user=colleague)
+        self.assertEqual(sum(trend["amounts"]), 900.0)
+        # The salesman's own trend is unchanged by his colleague's order.
+        self.assertEqual(sum(self.trend(self.rising)[0]["amounts"]), 3000.0)
 
     def test_only_relational_users_read_the_trend(self):
         clerk = new_test_user(self.env, login="trend_clerk", groups="base.group_user")

@@ -12,8 +12,11 @@ class TestTimeline(RelationalCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # Reads every source: all sales documents, and payments through Invoicing.
         cls.rep = new_test_user(
-            cls.env, login="timeline_rep", groups="sales_team.group_sale_salesman_all_leads"
+            cls.env,
+            login="timeline_rep",
+            groups="sales_team.group_sale_salesman_all_leads,account.group_account_invoice",
         )
         cls.product = cls.env["product.product"].create(
             {"name": "Timeline Widget", "type": "consu", "list_price": 100.0}
