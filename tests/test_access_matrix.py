@@ -413,6 +413,31 @@ SPECS = {
     "crm.relational.product.ticket.report": Spec(
         make=_make_ticket_report, field="ticket_count", value=0, copy=_view_copy
     ),
+    "crm.relational.erasure": Spec(
+        make=lambda case, role: case.env["crm.relational.erasure"].create(
+            {
+                "partner_id": _customer(case, role).id,
+                "partner_ref": 1,
+                "company_id": role.company.id,
+                "user_id": role.user.id,
+            }
+        ),
+        field="date",
+        value=datetime(2026, 1, 1),
+        copy=lambda case, role, record: {
+            "partner_ref": 2,
+            "company_id": record.company_id.id,
+            "user_id": record.user_id.id,
+        },
+    ),
+    "crm.relational.retention": Spec(
+        make=lambda case, role: case.env["crm.relational.retention"].create(
+            {"operation": "reengage", "partner_ids": [(4, _customer(case, role).id)]}
+        ),
+        field="operation",
+        value="forget",
+        copy=lambda case, role, record: {"operation": "reengage"},
+    ),
     "helpdesk.ticket": Spec(
         make=lambda case, role: case.env["helpdesk.ticket"].create(
             _ticket_values(role, f"Matrix ticket ({role.label})")
@@ -428,6 +453,7 @@ COMPANYLESS = {"crm.relational.relationship.type"}
 # Wizards: each user's records are their own (see test_wizards_of_another_company).
 TRANSIENT = {
     "crm.relational.type.override",
+    "crm.relational.retention",
     "crm.relational.stock.lookup.wizard",
     "crm.relational.stock.lookup.line",
 }

@@ -9,9 +9,7 @@ traceback) and writes nothing. Private methods (``init``, ``_relational_search``
 called at all.
 """
 
-import base64
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -80,7 +78,10 @@ WRITTEN = SQL(
            (SELECT count(*) FROM helpdesk_ticket WHERE user_id IS NOT NULL),
            (SELECT count(*) FROM crm_relational_routing_run),
            (SELECT count(*) FROM crm_relational_forecast_backtest),
-           (SELECT count(*) FROM ir_cron_trigger)
+           (SELECT count(*) FROM ir_cron_trigger),
+           (SELECT count(*) FROM crm_relational_erasure),
+           (SELECT count(*) FROM res_partner WHERE relational_forgotten),
+           (SELECT count(*) FROM mail_activity)
     """
 )
 
@@ -155,11 +156,34 @@ def _check_mailing(case, role, result):
 
 
 def _check_export(case, role, result):
-    attachment_id = int(re.search(r"/web/content/(\d+)", result["url"]).group(1))
-    data = json.loads(base64.b64decode(case.env["ir.attachment"].browse(attachment_id).datas))
+    # Streamed by its own route to the requester, stored nowhere (test_privacy downloads it).
+    case.assertEqual(result["url"], f"/crm_relational/profile_export/{case.customer.id}")
+    case.assertFalse(
+        case.env["ir.attachment"].search_count([("name", "=like", "relational-profile-%")])
+    )
+    _name, content = case.customer.with_user(role.user)._relational_export_file()
+    data = json.loads(content)
     case.assertEqual(data["customer"]["id"], case.customer.id)
     # The profiles of the role's companies only.
     case.assertEqual({p["company_id"][0] for p in data["profiles"]}, {role.company.id})
+
+
+def _check_forget(case, role, result):
+    case.assertEqual(result["params"]["type"], "success")
+    case.customer.invalidate_recordset()
+    case.assertTrue(case.customer.relational_forgotten)
+    case.assertFalse(
+        case.env["crm.relational.profile"].search([("partner_id", "=", case.customer.id)])
+    )
+    erasure = case.env["crm.relational.erasure"].search([("partner_ref", "=", case.customer.id)])
+    case.assertEqual((erasure.user_id, erasure.company_id), (role.user, role.company))
+
+
+def _check_retention(case, role, result):
+    case.assertEqual(result["params"]["type"], "success")
+    activity = case.customer.activity_ids
+    case.assertEqual(len(activity), 1)
+    case.assertEqual(activity.user_id, role.user)  # the customer has no salesperson
 
 
 def _check_take_now(case, role, result):
@@ -326,9 +350,18 @@ ROWS = [
         ids=_customer, check=_action_on("crm.relational.timeline")),
     Row("res.partner", "action_relational_set_type", _roles(ACCESS, OK, OK, OK, OK, OK),
         ids=_customer, check=_action_on("crm.relational.type.override")),
+    # Any relational user who reads the customer (helpdesk agents are, for the ticket badges)
+    # may export it: the file holds what that user may read, and is streamed to them only.
     Row("res.partner", "action_export_relational_profile",
-        _roles(ACCESS, OK, OK, ACCESS, ACCESS, OK),
+        _roles(ACCESS, OK, OK, OK, OK, OK),
         ids=_customer, check=_check_export),
+    # Forget this customer: relationship administrators (sales managers) only; the customer
+    # is shared, so the other company's administrator may honour the request too.
+    Row("res.partner", "action_relational_forget", _roles(ACCESS, ACCESS, OK, ACCESS, ACCESS, OK),
+        ids=_customer, check=_check_forget),
+    Row("crm.relational.retention", "action_apply",
+        _roles(ACCESS, ACCESS, OK, ACCESS, ACCESS, OK),
+        ids=lambda case, role: case.retention_wizards[role.label].ids, check=_check_retention),
     Row("res.partner", "action_relational_call_sheet", _roles(ACCESS, OK, OK, OK, OK, OK),
         ids=_customer, check=_action_on("res.partner")),
     Row("res.partner", "action_relational_ticket_from_call", _roles(OK, OK, OK, OK, OK, OK),
@@ -587,7 +620,7 @@ class TestJsonRpcMatrix(HttpCase):
             {"partner_id": cls.customer.id,
              "picking_type_id": cls.warehouses_a[:1].out_type_id.id}
         )  # fmt: skip
-        cls.lookup_wizards, cls.override_wizards = {}, {}
+        cls.lookup_wizards, cls.override_wizards, cls.retention_wizards = {}, {}, {}
         for label in cls.roles:
             cls.lookup_wizards[label] = cls.env["crm.relational.stock.lookup.wizard"].create(
                 {"query": "RPC-LAMP"}
@@ -596,10 +629,15 @@ class TestJsonRpcMatrix(HttpCase):
                 {"profile_id": cls.profile.id, "relationship_type_id": cls.other_type.id,
                  "reason": "Said on the phone"}
             )  # fmt: skip
+            cls.retention_wizards[label] = cls.env["crm.relational.retention"].create(
+                {"operation": "reengage", "partner_ids": [Command.set(cls.customer.ids)]}
+            )
         # A wizard's records are its user's own (record rules): each role's were made by it.
         cls.env.flush_all()
         for label, role in cls.roles.items():
-            for wizard in (cls.lookup_wizards[label], cls.override_wizards[label]):
+            wizards = (cls.lookup_wizards[label], cls.override_wizards[label],
+                       cls.retention_wizards[label])  # fmt: skip
+            for wizard in wizards:
                 cls.env.cr.execute(
                     SQL("UPDATE %s SET create_uid = %s WHERE id = %s",
                         SQL.identifier(wizard._table), role.user.id, wizard.id)

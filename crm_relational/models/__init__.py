@@ -7,3 +7,4 @@ from . import res_config_settings
 from . import crm_relational_relationship_type
 from . import crm_relational_run
 from . import account_payment
+from . import crm_relational_erasure

@@ -566,15 +566,48 @@ class CrmRelationalProfile(models.Model):
         ours count as contacting the customer. Other addons add theirs (tickets)."""
         return ["email", "call", "meeting"]
 
+    @api.model
+    def _withdrawn_conversations(self):
+        """SQL conditions on a timeline row ``t``: conversations of a person who chose no
+        profiling, which count for no customer's profile (a contact's opt-out covers the
+        company profile's use of the contact's messages and meetings).
+
+        E-mails and calls are messages: a row's id is the message id times 16 plus the source
+        number (see ``_timeline_select``); a message is withdrawn when it is written by, sent
+        to, or posted on a person who chose no profiling. A meeting is withdrawn when such a
+        person attends it. Other addons add theirs (tickets opened by such a person).
+        """
+        opted_out = SQL("SELECT id FROM res_partner WHERE relational_no_profiling")
+        messages = SQL(
+            """SELECT m.id FROM mail_message m WHERE m.author_id IN (%(who)s)
+               UNION
+               SELECT r.mail_message_id FROM mail_message_res_partner_rel r
+                WHERE r.res_partner_id IN (%(who)s)
+               UNION
+               SELECT m.id FROM mail_message m
+                WHERE m.model = 'res.partner' AND m.res_id IN (%(who)s)""",
+            who=opted_out,
+        )
+        meetings = SQL(
+            "SELECT a.calendar_event_id FROM calendar_event_res_partner_rel a"
+            " WHERE a.res_partner_id IN (%s)",
+            opted_out,
+        )
+        return [
+            SQL("(t.kind IN ('email', 'call') AND t.id / 16 IN (%s))", messages),
+            SQL("(t.kind = 'meeting' AND t.res_id IN (%s))", meetings),
+        ]
+
     def _eligible_partners(self, company, partner_ids):
         """SQL: the commercial partners that may have a profile in `company`.
 
-        Never those who chose no profiling; archived and blacklisted contacts only if the
-        company says so; with `partner_ids`, only those.
+        Never those who chose no profiling or were forgotten; archived and blacklisted
+        contacts only if the company says so; with `partner_ids`, only those.
         """
         conditions = [
             SQL("p.id = p.commercial_partner_id"),
             SQL("NOT COALESCE(p.relational_no_profiling, FALSE)"),
+            SQL("NOT COALESCE(p.relational_forgotten, FALSE)"),
         ]
         if not company.relational_profile_archived:
             conditions.append(SQL("p.active"))
@@ -694,6 +727,7 @@ class CrmRelationalProfile(models.Model):
                      WHERE (t.company_id = %(company)s OR t.company_id IS NULL)
                        AND t.date <= %(end_of_today)s
                        AND %(timeline_partners)s
+                       AND NOT (%(withdrawn)s)
                      GROUP BY t.partner_id
                 )
                 SELECT people.partner_id,
@@ -743,6 +777,7 @@ class CrmRelationalProfile(models.Model):
                 positive=SQL(" OR ").join(signal[1]) or SQL("FALSE"),
                 negative=SQL(" OR ").join(signal[-1]) or SQL("FALSE"),
                 timeline=SQL.identifier(timeline._table),
+                withdrawn=SQL(" OR ").join(self._withdrawn_conversations()) or SQL("FALSE"),
                 # The given customers as constants, which PostgreSQL pushes into every branch of
                 # the timeline's union down to the sources' partner indexes: an incremental run
                 # reads the rows of its customers only, not the whole timeline (a join with
@@ -1094,6 +1129,10 @@ class CrmRelationalProfile(models.Model):
     def _write_profiles(self, company, values):
         """Upsert profiles of `company` from column arrays (one batch), in one
         ``INSERT ... SELECT FROM unnest(<one array per column>)``.
+
+        Customers who chose no profiling or were forgotten while the run was going are
+        skipped, read at write time in the same statement: a running recompute never
+        re-creates a profile that was just withdrawn.
         """
         names = list(values)
         set_columns = [*names, "computed_at", "write_uid", "write_date"]
@@ -1101,17 +1140,22 @@ class CrmRelationalProfile(models.Model):
             SQL("%s::%s", self._plain(values[name]), SQL(self._sql_array_type(name)))
             for name in names
         ]
+        columns = SQL(", ").join(SQL.identifier(name) for name in names)
+        self.env["res.partner"].flush_model(["relational_no_profiling", "relational_forgotten"])
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO crm_relational_profile
                        (company_id, computed_at, create_uid, create_date, write_uid,
                         write_date, %(columns)s)
-                SELECT %(company)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s, *
-                  FROM unnest(%(arrays)s)
+                SELECT %(company)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s, v.*
+                  FROM unnest(%(arrays)s) AS v(%(columns)s)
+                  JOIN res_partner p ON p.id = v.partner_id
+                 WHERE NOT COALESCE(p.relational_no_profiling, FALSE)
+                   AND NOT COALESCE(p.relational_forgotten, FALSE)
                 ON CONFLICT (partner_id, company_id) DO UPDATE SET %(updates)s
                 """,
-                columns=SQL(", ").join(SQL.identifier(name) for name in names),
+                columns=columns,
                 company=company.id,
                 now=fields.Datetime.now(),
                 uid=self.env.uid,

@@ -100,7 +100,11 @@ class CrmRelationalSegment(models.Model):
         # Checked here: the sudo of _sync_mailing_filter prefetches the segment, so its fields
         # would be read from the cache, past the record rules (another company's segment).
         self.check_access("read")
-        self._sync_mailing_filter()
+        # The favorite filter is refreshed (written as superuser) only for those who may write
+        # the segment; a reader gets the mailing on the segment's customers without any write
+        # (the filter was kept up to date by the segment's last write).
+        if self.has_access("write"):
+            self._sync_mailing_filter()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Mailing to %s", self.name),

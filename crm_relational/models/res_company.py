@@ -82,6 +82,13 @@ class ResCompany(models.Model):
         help="Also compute profiles for customers whose e-mail address is blacklisted (by "
         "default they get none).",
     )
+    relational_retention_months = fields.Integer(
+        string="Inactive After (months)",
+        default=24,
+        help="Customers with no order, invoice, payment, delivery, opportunity, e-mail, call, "
+        "meeting or ticket for this many months are listed under Inactive Customers, to be "
+        "re-engaged or anonymised (0: no retention policy).",
+    )
 
     @api.constrains(
         "relational_tier_a_share",
@@ -96,6 +103,7 @@ class ResCompany(models.Model):
         "relational_neglect_days_a",
         "relational_neglect_days_b",
         "relational_neglect_days_c",
+        "relational_retention_months",
     )
     def _check_relational_settings(self):
         for company in self:
@@ -143,6 +151,12 @@ class ResCompany(models.Model):
                 )
             if min(company._relational_neglect_days().values()) < 0:
                 raise ValidationError(self.env._("The contact intervals cannot be negative."))
+            if not 0 <= company.relational_retention_months <= 1200:
+                raise ValidationError(
+                    self.env._(
+                        "The retention period is a number of months from 0 (no policy) to 1200."
+                    )
+                )
 
     def _relational_stage_thresholds(self):
         """The stage engine's thresholds (see ``analytics.stage``) set on this company."""

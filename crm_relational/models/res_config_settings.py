@@ -42,3 +42,6 @@ class ResConfigSettings(models.TransientModel):
     relational_profile_blacklisted = fields.Boolean(
         related="company_id.relational_profile_blacklisted", readonly=False
     )
+    relational_retention_months = fields.Integer(
+        related="company_id.relational_retention_months", readonly=False
+    )

@@ -101,6 +101,21 @@ class ResPartner(models.Model):
         help="The last three complete months of purchases against the three before: rising or "
         "falling by more than 10 %, else steady.",
     )
+    relational_last_activity_date = fields.Datetime(
+        string="Last Activity",
+        compute="_compute_relational_last_activity_date",
+        groups="crm_relational.group_manager",
+        help="The customer's latest interaction in any company: order, invoice, payment, "
+        "delivery, opportunity, e-mail, call, meeting or ticket.",
+    )
+    relational_inactive = fields.Boolean(
+        string="Inactive Customer",
+        compute="_compute_relational_inactive",
+        search="_search_relational_inactive",
+        groups="crm_relational.group_manager",
+        help="No interaction for longer than the retention period set in the settings: the "
+        "customer is due for re-engagement or for anonymisation.",
+    )
 
     @api.depends_context("company")
     def _compute_relational_profile_id(self):
@@ -126,21 +141,6 @@ class ResPartner(models.Model):
         }
         for partner in self:
             partner.relational_segment_ids = segments.filtered(
-    relational_last_activity_date = fields.Datetime(
-        string="Last Activity",
-        compute="_compute_relational_last_activity_date",
-        groups="crm_relational.group_manager",
-        help="The customer's latest interaction in any company: order, invoice, payment, "
-        "delivery, opportunity, e-mail, call, meeting or ticket.",
-    )
-    relational_inactive = fields.Boolean(
-        string="Inactive Customer",
-        compute="_compute_relational_inactive",
-        search="_search_relational_inactive",
-        groups="crm_relational.group_manager",
-        help="No interaction for longer than the retention period set in the settings: the "
-        "customer is due for re-engagement or for anonymisation.",
-    )
                 lambda segment, partner=partner: partner.id in members[segment]
             )
 
@@ -201,33 +201,6 @@ class ResPartner(models.Model):
             }
             partner.relational_purchase_direction = direction
 
-    def write(self, vals):
-        result = super().write(vals)
-        if vals.get("relational_no_profiling"):
-            # The customer withdrew from profiling: its scores go at once, in every company,
-            # whoever made the change (sudo: profiles are written by the engine only).
-            self.env["crm.relational.profile"].sudo().search(
-                [("partner_id", "in", self.ids)]
-            ).unlink()
-        return result
-
-    def action_view_relational_timeline(self):
-        """The customer's timeline: every interaction with its commercial entity."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "crm_relational.action_crm_relational_timeline"
-        )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["name"] = self.env._("Timeline of %s", self.commercial_partner_id.display_name)
-        return action
-
-    def action_relational_set_type(self):
-        """Open the dialog where a salesperson sets the relationship type by hand."""
-        self.ensure_one()
-        profile = self.commercial_partner_id.relational_profile_id
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Set the Relationship Type"),
     def _compute_relational_last_activity_date(self):
         # One grouped query for the whole batch, over the commercial entities. Read past the
         # documents' rules on purpose: the retention policy needs the customer's last
@@ -260,7 +233,7 @@ class ResPartner(models.Model):
             return [(0, "=", 1)] if positive else []
         return [("id", "in" if positive else "not in", SQL("(%s)", query))]
 
-            "res_model": "crm.relational.type.override",
+    def write(self, vals):
         if "relational_forgotten" in vals and not self.env.su:
             raise AccessError(
                 self.env._(
@@ -268,6 +241,33 @@ class ResPartner(models.Model):
                     "administrator; it cannot be set or cleared by hand."
                 )
             )
+        result = super().write(vals)
+        if vals.get("relational_no_profiling"):
+            # The customer withdrew from profiling: its scores go at once, in every company,
+            # whoever made the change (sudo: profiles are written by the engine only).
+            self.env["crm.relational.profile"].sudo().search(
+                [("partner_id", "in", self.ids)]
+            ).unlink()
+        return result
+
+    def action_view_relational_timeline(self):
+        """The customer's timeline: every interaction with its commercial entity."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_relational.action_crm_relational_timeline"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["name"] = self.env._("Timeline of %s", self.commercial_partner_id.display_name)
+        return action
+
+    def action_relational_set_type(self):
+        """Open the dialog where a salesperson sets the relationship type by hand."""
+        self.ensure_one()
+        profile = self.commercial_partner_id.relational_profile_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Set the Relationship Type"),
+            "res_model": "crm.relational.type.override",
             "view_mode": "form",
             "target": "new",
             "context": {
@@ -294,37 +294,6 @@ class ResPartner(models.Model):
             "target": "self",
         }
 
-    def _relational_profile_export(self):
-        """The customer's profiles (every company the user may read), stage history and
-        timeline, as plain data; what the user may not read stays out: records are searched
-        as the user (record rules), fields the user lacks the groups for are left out."""
-        self.ensure_one()
-        Profile = self.env["crm.relational.profile"]
-        skip = {"partner_id", "currency_id", "user_id", "stage_history_ids"}
-        names = [
-            name
-            for name, field in Profile._fields.items()
-            if field.store and not name.startswith(("message_", "activity_", "website_message"))
-            and name not in skip and field.type not in ("one2many", "many2many")
-        ]  # fmt: skip
-        profiles = Profile.search([("partner_id", "=", self.id)])
-        history = History.search([("partner_id", "=", self.id)])
-        timeline = Timeline.search_read(
-            [("partner_id", "=", self.id)],
-            readable(Timeline, ["date", "company_id", "kind", "channel", "direction", "outcome",
-                                "name", "amount"]),
-        )  # fmt: skip
-        return {
-            "customer": {"id": self.id, "name": self.name, "email": self.email or None},
-            "no_profiling": self.relational_no_profiling,
-            "profiles": profiles.read(names, load="_classic_read"),
-            "stage_history": history.read(
-                readable(History, ["date", "company_id", "stage_from", "stage_to"])
-            ),
-            "timeline": timeline,
-        }
-
-    def _relational_monthly_purchases(self, customers, company, start, end):
     def action_relational_forget(self):
         """Forget this customer (right to erasure), for relationship administrators.
 
@@ -400,39 +369,43 @@ class ResPartner(models.Model):
             )
         self.check_access("read")
 
-        """Confirmed sales of `customers` (commercial entities) in `company` from `start` to
-        before `end` (dates), untaxed, in the company's currency, as
-        {customer id: {first day of month: amount}}.
-
-        The same orders and conversion as the relational profile's revenue: sale orders in
+    def _relational_profile_export(self):
+        """The customer's profiles (every company the user may read), stage history and
+        timeline, as plain data; what the user may not read stays out: records are searched
+        as the user (record rules), fields the user lacks the groups for are left out."""
+        self.ensure_one()
+        Profile = self.env["crm.relational.profile"]
         History = self.env["crm.relational.stage.history"]
         Timeline = self.env["crm.relational.timeline"]
-        state 'sale', amount_untaxed divided by the order's rate. One query for all customers;
-        like the profile's revenue, it is read past the salesperson's order rules (the field is
-        for relational users only, who read that revenue on the profile anyway).
-        """
-        self.env["sale.order"].flush_model(
-            ["partner_id", "state", "company_id", "date_order", "amount_untaxed", "currency_rate"]
+        skip = {"partner_id", "currency_id", "user_id", "stage_history_ids"}
+        names = [
+            name
+            for name, field in Profile._fields.items()
+            if field.store and not name.startswith(("message_", "activity_", "website_message"))
+            and name not in skip and field.type not in ("one2many", "many2many")
             and Profile._has_field_access(field, "read")
-        )
+        ]  # fmt: skip
 
         def readable(model, wanted):
             return [name for name in wanted if model._has_field_access(model._fields[name], "read")]
 
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT p.commercial_partner_id,
-                       date_trunc('month', so.date_order)::date AS month,
-                       sum(so.amount_untaxed
-                           / COALESCE(NULLIF(so.currency_rate, 0), 1)::numeric)::float8
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 WHERE p.commercial_partner_id = ANY(%(customers)s)
-                   AND so.state = 'sale'
-                   AND so.company_id = %(company)s
-                   AND so.date_order >= %(start)s
+        profiles = Profile.search([("partner_id", "=", self.id)])
+        history = History.search([("partner_id", "=", self.id)])
+        timeline = Timeline.search_read(
+            [("partner_id", "=", self.id)],
+            readable(Timeline, ["date", "company_id", "kind", "channel", "direction", "outcome",
+                                "name", "amount"]),
+        )  # fmt: skip
+        return {
+            "customer": {"id": self.id, "name": self.name, "email": self.email or None},
+            "no_profiling": self.relational_no_profiling,
+            "profiles": profiles.read(names, load="_classic_read"),
+            "stage_history": history.read(
+                readable(History, ["date", "company_id", "stage_from", "stage_to"])
+            ),
+            "timeline": timeline,
+        }
+
     def _relational_export_file(self):
         """``(file name, JSON bytes)`` of the export of this customer for the current user."""
         self._relational_check_export()
@@ -491,6 +464,33 @@ class ResPartner(models.Model):
             timeline=timeline,
         )
 
+    def _relational_monthly_purchases(self, customers, company, start, end):
+        """Confirmed sales of `customers` (commercial entities) in `company` from `start` to
+        before `end` (dates), untaxed, in the company's currency, as
+        {customer id: {first day of month: amount}}.
+
+        The same orders and conversion as the relational profile's revenue: sale orders in
+        state 'sale', amount_untaxed divided by the order's rate. One query for all customers;
+        like the profile's revenue, it is read past the salesperson's order rules (the field is
+        for relational users only, who read that revenue on the profile anyway).
+        """
+        self.env["sale.order"].flush_model(
+            ["partner_id", "state", "company_id", "date_order", "amount_untaxed", "currency_rate"]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id,
+                       date_trunc('month', so.date_order)::date AS month,
+                       sum(so.amount_untaxed
+                           / COALESCE(NULLIF(so.currency_rate, 0), 1)::numeric)::float8
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE p.commercial_partner_id = ANY(%(customers)s)
+                   AND so.state = 'sale'
+                   AND so.company_id = %(company)s
+                   AND so.date_order >= %(start)s
                    AND so.date_order < %(end)s
                  GROUP BY 1, 2
                 """,

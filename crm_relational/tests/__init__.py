@@ -9,4 +9,5 @@ from . import test_relationship
 from . import test_relationship_engine
 from . import test_purchase_trend
 from . import test_live_progress
+from . import test_privacy
 from . import test_timeline_access

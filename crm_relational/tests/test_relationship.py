@@ -255,15 +255,19 @@ class TestRelationship(RelationalCase):
 
     def test_export_of_the_profile(self):
         action = self.contact_sa.with_user(self.rep).action_export_relational_profile()
-        attachment = self.env["ir.attachment"].browse(
-            int(action["url"].split("/")[-1].split("?")[0])
-        )
-        data = json.loads(attachment.raw)
+        # Streamed to its requester, stored nowhere (see test_privacy).
+        self.assertEqual(action["url"], f"/crm_relational/profile_export/{self.customer_sa.id}")
+        _name, content = self.customer_sa.with_user(self.rep)._relational_export_file()
+        data = json.loads(content)
         self.assertEqual(data["customer"]["id"], self.customer_sa.id)
         (profile,) = data["profiles"]
         self.assertEqual(profile["valence"], 50)
         self.assertEqual(profile["stage"], "new")
-        self.assertEqual(len(data["timeline"]), 10)
+        # The rows of the timeline the rep may read (its rules), all of them.
+        timeline = self.env["crm.relational.timeline"].with_user(self.rep)
+        visible = timeline.search([("partner_id", "=", self.customer_sa.id)])
+        self.assertGreaterEqual(len(visible), 5)
+        self.assertEqual(sorted(row["id"] for row in data["timeline"]), sorted(visible.ids))
         self.assertEqual(data["stage_history"][0]["stage_to"], "new")
 
     def test_incremental_recompute_redoes_only_customers_with_news(self):

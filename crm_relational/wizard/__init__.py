@@ -1,1 +1,2 @@
 from . import crm_relational_type_override
+from . import crm_relational_retention

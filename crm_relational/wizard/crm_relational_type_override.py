@@ -27,9 +27,11 @@ class CrmRelationalTypeOverride(models.TransientModel):
     def action_apply(self):
         self.ensure_one()
         profile = self.profile_id
-        # The user must be able to read the profile; then only the override fields are written
-        # (sudo: profiles are written by the engine only, users have read access).
+        # The user must be able to read the profile and to write its customer; then only the
+        # override fields are written (sudo: profiles are written by the engine only, users
+        # have read access).
         profile.check_access("read")
+        profile.partner_id.check_access("write")
         if not (self.reason or "").strip():
             raise UserError(self.env._("Say why you set the relationship type by hand."))
         before = profile.relationship_type_id
@@ -55,5 +57,9 @@ class CrmRelationalTypeOverride(models.TransientModel):
                 after=after.name or self.env._("none"),
                 reason=self.reason.strip(),
             )
-        profile.partner_id.message_post(body=Markup("<p>%s</p>") % body)
+        # An internal note of its own subtype: Forget This Customer finds and deletes it.
+        profile.partner_id.message_post(
+            body=Markup("<p>%s</p>") % body,
+            subtype_xmlid="crm_relational.mt_relationship_type_override",
+        )
         return {"type": "ir.actions.act_window_close"}
