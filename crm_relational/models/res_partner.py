@@ -17,7 +17,10 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     relational_profile_ids = fields.One2many(
-        "crm.relational.profile", "partner_id", string="Profiles per Company"
+        "crm.relational.profile",
+        "partner_id",
+        string="Profiles per Company",
+        groups="crm_relational.group_user",
     )
     relational_profile_id = fields.Many2one(
         "crm.relational.profile",
@@ -25,38 +28,58 @@ class ResPartner(models.Model):
         compute="_compute_relational_profile_id",
         search="_search_relational_profile_id",
         help="The customer's profile in the current company.",
+        groups="crm_relational.group_user",
     )
     relational_value_tier = fields.Selection(
-        related="relational_profile_id.value_tier", string="Value Tier"
+        related="relational_profile_id.value_tier",
+        string="Value Tier",
+        groups="crm_relational.group_user",
     )
     relational_rfm_segment = fields.Selection(
-        related="relational_profile_id.rfm_segment", string="RFM Segment"
+        related="relational_profile_id.rfm_segment",
+        string="RFM Segment",
+        groups="crm_relational.group_user",
     )
     relational_stage = fields.Selection(
-        related="relational_profile_id.stage", string="Relationship Stage"
+        related="relational_profile_id.stage",
+        string="Relationship Stage",
+        groups="crm_relational.group_user",
     )
     relational_clv = fields.Monetary(
         related="relational_profile_id.clv",
         string="Lifetime Value",
         currency_field="relational_currency_id",
+        groups="crm_relational.group_user",
     )
     relational_currency_id = fields.Many2one(
-        related="relational_profile_id.currency_id", string="Profile Currency"
+        related="relational_profile_id.currency_id",
+        string="Profile Currency",
+        groups="crm_relational.group_user",
     )
     relational_stage_history_ids = fields.One2many(
-        related="relational_profile_id.stage_history_ids", string="Stage History"
+        related="relational_profile_id.stage_history_ids",
+        string="Stage History",
+        groups="crm_relational.group_user",
     )
     relational_relationship_type_id = fields.Many2one(
-        related="relational_profile_id.relationship_type_id", string="Relationship Type"
+        related="relational_profile_id.relationship_type_id",
+        string="Relationship Type",
+        groups="crm_relational.group_user",
     )
     relational_health_score = fields.Integer(
-        related="relational_profile_id.health_score", string="Health"
+        related="relational_profile_id.health_score",
+        string="Health",
+        groups="crm_relational.group_user",
     )
     relational_churn_risk = fields.Boolean(
-        related="relational_profile_id.churn_risk", string="Churn Risk"
+        related="relational_profile_id.churn_risk",
+        string="Churn Risk",
+        groups="crm_relational.group_user",
     )
     relational_neglected = fields.Boolean(
-        related="relational_profile_id.neglected", string="Neglected"
+        related="relational_profile_id.neglected",
+        string="Neglected",
+        groups="crm_relational.group_user",
     )
     relational_forgotten = fields.Boolean(
         string="Forgotten",
@@ -79,12 +102,14 @@ class ResPartner(models.Model):
         compute="_compute_relational_segment_ids",
         search="_search_relational_segment_ids",
         help="The saved segments the customer belongs to.",
+        groups="crm_relational.group_user",
     )
     relational_interaction_count = fields.Integer(
         string="Interactions",
         compute="_compute_relational_interaction_count",
         help="All entries of the customer's timeline: orders, invoices, payments, deliveries, "
         "opportunities, e-mails, calls and meetings.",
+        groups="crm_relational.group_user",
     )
     relational_purchase_trend = fields.Json(
         string="Purchases, Last 12 Months",
@@ -157,8 +182,10 @@ class ResPartner(models.Model):
             return [("relational_profile_ids", operator, current & Domain(value))]
         return [("relational_profile_ids", "any", current & Domain("id", operator, value))]
 
+    @api.depends_context("uid")
     def _compute_relational_interaction_count(self):
-        # One grouped query for the whole batch, over the commercial entities.
+        # One grouped query for the whole batch, over the commercial entities; the timeline's
+        # search keeps the interactions whose document the user may read.
         counts = dict(
             self.env["crm.relational.timeline"]._read_group(
                 [("partner_id", "in", self.commercial_partner_id.ids)],
@@ -169,7 +196,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.relational_interaction_count = counts.get(partner.commercial_partner_id, 0)
 
-    @api.depends_context("company")
+    @api.depends_context("company", "uid")
     def _compute_relational_purchase_trend(self):
         # One grouped query for the whole batch (a kanban page, a list), over the commercial
         # entities; never for customers who chose no profiling.
@@ -470,11 +497,27 @@ class ResPartner(models.Model):
         {customer id: {first day of month: amount}}.
 
         The same orders and conversion as the relational profile's revenue: sale orders in
-        state 'sale', amount_untaxed divided by the order's rate. One query for all customers;
-        like the profile's revenue, it is read past the salesperson's order rules (the field is
-        for relational users only, who read that revenue on the profile anyway).
+        state 'sale', amount_untaxed divided by the order's rate. One query for all customers,
+        over the orders the current user may read only (the order's access rights and record
+        rules: an own-documents salesperson sees the trend of his own orders).
         """
-        self.env["sale.order"].flush_model(
+        Order = self.env["sale.order"]
+        if not Order.has_access("read"):
+            return {}
+        start, end = datetime.combine(start, time.min), datetime.combine(end, time.min)
+        # Built as the user: his record rules on sale orders restrict the sum.
+        readable = Order._search(
+            [
+                ("partner_id.commercial_partner_id", "in", customers.ids),
+                ("state", "=", "sale"),
+                ("company_id", "=", company.id),
+                ("date_order", ">=", start),
+                ("date_order", "<", end),
+            ]
+        )
+        if readable.is_empty():
+            return {}
+        Order.flush_model(
             ["partner_id", "state", "company_id", "date_order", "amount_untaxed", "currency_rate"]
         )
         self.env["res.partner"].flush_model(["commercial_partner_id"])
@@ -492,12 +535,14 @@ class ResPartner(models.Model):
                    AND so.company_id = %(company)s
                    AND so.date_order >= %(start)s
                    AND so.date_order < %(end)s
+                   AND so.id IN %(readable)s
                  GROUP BY 1, 2
                 """,
                 customers=customers.ids,
                 company=company.id,
-                start=datetime.combine(start, time.min),
-                end=datetime.combine(end, time.min),
+                start=start,
+                end=end,
+                readable=readable.subselect(),
             )
         )
         amounts = {}

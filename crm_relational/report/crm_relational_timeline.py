@@ -144,9 +144,10 @@ class CrmRelationalTimeline(models.Model):
         record rules (own documents, teams, companies, any rule an administrator adds).
 
         One ``EXISTS`` per document model, correlated on the row's document and built by the
-        model's own ``_search`` as the user. Each branch of the view has a constant
-        ``res_model``, so PostgreSQL keeps only that model's test there, checked row by row
-        through the document's primary key after the branch's own index lookups.
+        model's own ``_search`` as the user. PostgreSQL does not push a condition holding a
+        sub-query into the branches of the view: the branches still find the customer's rows
+        through their own indexes, and this test then runs on those rows only, one primary
+        key lookup each.
         """
         models_ = sorted(
             model
@@ -173,7 +174,11 @@ class CrmRelationalTimeline(models.Model):
                         SQL.identifier(alias, "res_id"),
                     )
                 )
-                branches.append(SQL("(%s AND EXISTS %s)", is_model, documents.subselect("1")))
+                # OFFSET 0 keeps the test row by row, by primary key: without it PostgreSQL
+                # may hash the user's whole set of documents once per query.
+                branches.append(
+                    SQL("(%s AND EXISTS (%s OFFSET 0))", is_model, documents.select("1"))
+                )
             return SQL("(%s)", SQL(" OR ").join(branches)) if branches else SQL("FALSE")
 
         def readable(row):
