@@ -130,6 +130,17 @@ class TestServicePrivacy(ServiceCase):
             self.env["helpdesk.ticket.sla"].with_user(self.agent_a).create(
                 {"ticket_id": self.ticket.id, "sla_id": sla.id}
             )
+        # Nor by importing a file.
+        result = (
+            self.env["helpdesk.ticket"]
+            .with_user(self.agent_a)
+            .load(
+                ["name", "team_id/.id", "relational_first_response_date"],
+                [["Imported as met", str(self.team.id), "2026-11-24 09:00:00"]],
+            )
+        )
+        self.assertFalse(result["ids"])
+        self.assertIn("set by the system", result["messages"][0]["message"])
         self.ticket.invalidate_recordset()
         self.assertFalse(self.ticket.relational_first_response_date)
         self.assertEqual(line.state, "in_progress")
@@ -197,6 +208,11 @@ class TestServicePrivacy(ServiceCase):
         self.assertEqual(draft.state, "published")
         with self.assertRaisesRegex(AccessError, "Only knowledge managers"):
             draft.with_user(self.agent_a).write({"body": "<p>Call our rival.</p>"})
+        # The agent's form shows the status without letting them click it to published.
+        arch = Article.with_user(self.agent_a).get_views([(False, "form")])["views"]["form"]
+        self.assertNotIn("clickable", arch["arch"])
+        arch = Article.with_user(editor).get_views([(False, "form")])["views"]["form"]
+        self.assertIn("clickable", arch["arch"])
         self.assertTrue(self.leader.has_group("crm_relational_service.group_knowledge_manager"))
         self.assertFalse(self.agent_a.has_group("crm_relational_service.group_knowledge_manager"))
         draft.with_user(self.leader).write({"body": "<p>Tighten the left screw.</p>"})
