@@ -25,6 +25,7 @@
         "data/crm_relational_relationship_type_data.xml",
         "data/crm_relational_automation_data.xml",
         "data/mail_message_subtype_data.xml",
+        "data/crm_relational_privacy_data.xml",
         "report/crm_relational_timeline_views.xml",
         "views/crm_relational_profile_views.xml",
         "views/crm_relational_relationship_type_views.xml",

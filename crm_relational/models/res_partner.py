@@ -386,6 +386,15 @@ class ResPartner(models.Model):
             customer.message_post(body=body, message_type="notification",
                                   subtype_xmlid="mail.mt_note")  # fmt: skip
 
+    @api.model
+    def _relational_purge_stored_exports(self):
+        """Delete the profile exports that earlier versions stored as attachments on the
+        customer, where any user who could read the customer could download them (run at
+        install and upgrade; exports are streamed and never stored now)."""
+        self.env["ir.attachment"].search(
+            [("res_model", "=", "res.partner"), ("name", "=like", "relational-profile-%.json")]
+        ).unlink()
+
     def _relational_check_export(self):
         """Raise AccessError unless the user may export this customer's relational profile:
         a relational user who can read the customer."""

@@ -237,6 +237,21 @@ class TestForget(PrivacyCase):
             self.env["crm.relational.erasure"].search([("partner_ref", "=", self.customer.id)])
         )
 
+    def test_exports_stored_by_earlier_versions_are_purged(self):
+        """Upgrading deletes the exports earlier versions stored on customers, nothing else."""
+        Attachment = self.env["ir.attachment"]
+        stored = Attachment.create(
+            {"name": f"relational-profile-{self.customer.id}.json", "res_model": "res.partner",
+             "res_id": self.customer.id, "raw": b'{"revenue": 1}'}
+        )  # fmt: skip
+        contract = Attachment.create(
+            {"name": "contract.pdf", "res_model": "res.partner", "res_id": self.customer.id,
+             "raw": b"%PDF"}
+        )  # fmt: skip
+        self.env["res.partner"]._relational_purge_stored_exports()
+        self.assertFalse(stored.exists())
+        self.assertTrue(contract.exists())
+
     def test_a_contact_forgets_its_commercial_entity(self):
         self.quinn.with_user(self.manager).action_relational_forget()
         self.assertTrue(self.customer.relational_forgotten)
