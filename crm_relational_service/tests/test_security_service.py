@@ -59,10 +59,12 @@ class TestServicePrivacy(ServiceCase):
                     ticket.web_read({field: {}})
                 with self.assertRaises(AccessError, msg=f"{user.login} {field}"):
                     Ticket.search([(field, "!=", False)])
-            # The form still loads, without them.
-            views = Ticket.get_views([(False, "form")])
-            arch = views["views"]["form"]["arch"]
-            self.assertNotIn("relational_value_tier", arch, user.login)
+            # The form and the kanban still load, without them.
+            views = Ticket.get_views([(False, "form"), (False, "kanban")])
+            for view in ("form", "kanban"):
+                arch = views["views"][view]["arch"]
+                self.assertNotIn("relational_value_tier", arch, f"{user.login} {view}")
+                self.assertNotIn("relational_churn_risk", arch, f"{user.login} {view}")
             self.assertNotIn("relational_value_tier", views["models"]["helpdesk.ticket"]["fields"])
         agent_ticket = self.ticket.with_user(self.agent_a)
         values = agent_ticket.read(["relational_value_tier", "relational_churn_risk"])[0]
