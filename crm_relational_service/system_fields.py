@@ -17,6 +17,11 @@ SYSTEM_FIELDS = {
         "relational_routing_note",
         "relational_used_article_ids",
         "relational_lead_id",
+        # helpdesk_mgmt's own dates, set by its write: when the ticket was assigned, last
+        # changed stage and closed (resolution times and the timeline's open/closed state).
+        "assigned_date",
+        "last_stage_update",
+        "closed_date",
     ),
     # OCA's per-ticket service levels: whether each was met, by when, time consumed so far.
     "helpdesk.ticket.sla": (
