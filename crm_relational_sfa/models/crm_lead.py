@@ -111,6 +111,7 @@ class CrmLead(models.Model):
         "res.users",
         string="Also Working This Customer",
         compute="_compute_duplicate_effort",
+        groups="crm_relational_sfa.group_user",
         help="Other salespeople with open opportunities for the same customer, whether or not "
         "you can open those opportunities.",
     )
@@ -118,12 +119,14 @@ class CrmLead(models.Model):
         "crm.lead",
         string="Similar Opportunities",
         compute="_compute_duplicate_effort",
+        groups="crm_relational_sfa.group_user",
         help="Other open opportunities of the same customer with a similar name, among those "
         "you can open.",
     )
     similar_opportunity_count = fields.Integer(
         string="Similar Opportunities Open",
         compute="_compute_duplicate_effort",
+        groups="crm_relational_sfa.group_user",
         help="How many other open opportunities of the same customer have a similar name, "
         "including those of other salespeople you cannot open.",
     )
