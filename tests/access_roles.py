@@ -321,6 +321,17 @@ def _jobs(case, today):
              **period},
         ]
     )  # fmt: skip
+    # A customer erased at its request (the erasure log), a finished bulk routing and a
+    # finished backtest, as their jobs leave them.
+    forgotten = env["res.partner"].create({"name": "Invariant Forgotten", "is_company": True})
+    forgotten._relational_forget()
+    env["crm.relational.routing.run"].create(
+        {"company_id": case.company_a.id, "user_id": case.roles["helpdesk manager"].user.id,
+         "state": "done", "ticket_ids": [Command.set(case.tickets[:2].ids)]}
+    )  # fmt: skip
+    env["crm.relational.forecast.backtest"].create(
+        {"company_id": case.company_a.id, "state": "done"}
+    )
     env.flush_all()
     env["crm.relational.profile"]._recompute(case.company_a | case.company_b)
     Forecast = env["crm.relational.forecast"]
