@@ -118,10 +118,17 @@ def _make_stage_history(case, role):
 
 
 def _make_timeline(case, role):
-    lead = _opportunity(case, role)
+    # A row of a document the role reads (the timeline follows the documents' rules): its own
+    # opportunity, or its own ticket for roles that read no opportunities (helpdesk).
+    if case.env["crm.lead"].with_user(role.user).has_access("read"):
+        document, kind = _opportunity(case, role), "opportunity"
+    else:
+        document, kind = case.env["helpdesk.ticket"].create(
+            {**_ticket_values(role, "Matrix timeline ticket"), "user_id": role.user.id}
+        ), "ticket"  # fmt: skip
     case.env.flush_all()
     return case.env["crm.relational.timeline"].search(
-        [("res_model", "=", "crm.lead"), ("res_id", "=", lead.id)]
+        [("res_model", "=", document._name), ("res_id", "=", document.id), ("kind", "=", kind)]
     )
 
 

@@ -343,7 +343,9 @@ ROWS = [
     Row("crm.relational.relationship.type", "action_view_profiles",
         _roles(ACCESS, OK, OK, OK, OK, OK),
         ids=lambda case, role: case.other_type.ids, check=_action_on("crm.relational.profile")),
-    Row("crm.relational.timeline", "action_open_document", _roles(ACCESS, OK, OK, OK, OK, ACCESS),
+    # The salesman's opportunity: helpdesk roles, who read no opportunities, see no row of it.
+    Row("crm.relational.timeline", "action_open_document",
+        _roles(ACCESS, OK, OK, ACCESS, ACCESS, ACCESS),
         ids=lambda case, role: case.timeline.ids, check=_action_on("crm.lead")),
     Row("crm.relational.timeline", "init", _roles(ACCESS, ACCESS, ACCESS, ACCESS, ACCESS, ACCESS)),
     Row("res.partner", "action_view_relational_timeline", _roles(ACCESS, OK, OK, OK, OK, OK),

@@ -128,6 +128,17 @@ class HelpdeskTicket(models.Model):
         "(user_id, company_id, stage_id) WHERE active AND user_id IS NOT NULL"
     )
 
+    def init(self):
+        super().init()
+        # The open-load index of earlier versions counted every company's tickets; the one
+        # above, by company, replaces it.
+        self.env.cr.execute(
+            SQL(
+                "DROP INDEX IF EXISTS %s",
+                SQL.identifier("helpdesk_ticket_relational_open_load_idx"),
+            )
+        )
+
     @api.depends("name", "description", "partner_id.lang", "company_id")
     def _compute_relational_suggested_article_ids(self):
         Article = self.env["crm.relational.kb.article"]

@@ -275,3 +275,20 @@ class TestServicePrivacy(ServiceCase):
         self.assertEqual(
             Ticket._relational_open_loads([self.agent_a.id], self.company_b), {self.agent_a.id: 3}
         )
+
+    def test_upgrade_drops_the_index_that_counted_every_company(self):
+        """The open-load index of earlier versions (without the company) is dropped at upgrade;
+        the one by company is there."""
+        cr = self.env.cr
+        cr.execute(
+            "CREATE INDEX IF NOT EXISTS helpdesk_ticket_relational_open_load_idx"
+            " ON helpdesk_ticket (user_id, stage_id) WHERE active AND user_id IS NOT NULL"
+        )
+        self.env["helpdesk.ticket"].init()
+        cr.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'helpdesk_ticket'"
+            " AND indexname LIKE 'helpdesk_ticket_relational_open_load%'"
+        )
+        self.assertEqual(
+            [row[0] for row in cr.fetchall()], ["helpdesk_ticket_relational_open_load_company_idx"]
+        )
