@@ -129,7 +129,7 @@ class HelpdeskTicket(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         # The open-load index of earlier versions counted every company's tickets; the one
         # above, by company, replaces it.
         self.env.cr.execute(
@@ -138,6 +138,7 @@ class HelpdeskTicket(models.Model):
                 SQL.identifier("helpdesk_ticket_relational_open_load_idx"),
             )
         )
+        return result
 
     @api.depends("name", "description", "partner_id.lang", "company_id")
     def _compute_relational_suggested_article_ids(self):
