@@ -662,11 +662,16 @@ class TestAccessInvariant(RepositoryCase):
         pointers = {"res_id": rows._fields["res_id"], "partner_id": rows._fields["partner_id"]}
         with self.assertRaisesRegex(AssertionError, rf"sale.order\({self.order_b.id}\)"):
             self._check_pointers(rep, rows, pointers)
-        # A write shows in the fingerprint the method check compares.
-        before = self._fingerprint()
-        self.customer_2.comment = "Invariant: written"
-        after = self._fingerprint()
-        self.assertGreater(after["res_partner"], before.get("res_partner", 0))
+        # The action check sees a call's writes: a salesman's stock lookup writes its lines.
+        wizard = self._wizard("crm.relational.stock.lookup.wizard", rep)
+        outcome, changed = self._attempt(rep, wizard, "action_lookup", {}, {})
+        self.assertEqual(outcome, "done")
+        self.assertIn("crm_relational_stock_lookup_line", changed)
+        # ... and a refusal: the portal customer may not recompute the profiles.
+        Profile = self.env["crm.relational.profile"]
+        portal = self.roles["portal customer"]
+        outcome, changed = self._attempt(portal, Profile, "action_recompute", {}, {})
+        self.assertEqual((outcome, changed), ("refused (AccessError)", []))
         profile = self.env["crm.relational.profile"].search(
             [("partner_id", "=", self.customer.id), ("company_id", "=", self.company_a.id)]
         )
@@ -1195,37 +1200,39 @@ class TestAccessInvariant(RepositoryCase):
                     record = self._wizard(model, role)
                 self._call_as(role, record, method, kwargs, context, label)
 
+    def _attempt(self, role, record, method, kwargs, context):
+        """Call ``method`` as the role, then undo it: ``(outcome, tables it wrote to)``."""
+        before = self._fingerprint()
+        outcome, changed = None, []
+        try:
+            with self.env.cr.savepoint():
+                bound = record.with_env(self._env(role)).with_context(**context)
+                try:
+                    getattr(bound, method)(**kwargs)
+                    outcome = "done"
+                except (AccessError, UserError) as error:
+                    outcome = f"refused ({type(error).__name__})"
+                # Writes made before a refusal count too: flushed, then counted.
+                after = self._fingerprint()
+                changed = sorted(t for t in after if after[t] != before.get(t, 0))
+                raise _RollBack()
+        except _RollBack:
+            pass
+        except Exception as error:  # any other error is a crash, reported
+            outcome = f"crashed: {type(error).__name__}: {error}"
+        finally:
+            self.env.invalidate_all()
+        return outcome, changed
+
     def _call_as(self, role, record, method, kwargs, context, label):
         """Call ``method`` as the role: refused or harmless, never a write, never a crash."""
         with self.subTest(role=label, model=record._name, method=method):
-            before = self._fingerprint()
-            outcome, after = None, None
-            try:
-                with self.env.cr.savepoint():
-                    bound = record.with_env(self._env(role)).with_context(**context)
-                    try:
-                        getattr(bound, method)(**kwargs)
-                        outcome = "done"
-                    except (AccessError, UserError) as error:
-                        outcome = f"refused ({type(error).__name__})"
-                    try:
-                        after = self._fingerprint()
-                    except Exception as error:
-                        outcome = f"refused, then its pending writes failed: {error}"
-                    raise _RollBack()
-            except _RollBack:
-                pass
-            except Exception as error:  # any other error is a crash, reported
-                outcome = f"crashed: {type(error).__name__}: {error}"
-            finally:
-                self.env.invalidate_all()
+            outcome, changed = self._attempt(role, record, method, kwargs, context)
             self.assertFalse(outcome.startswith("crashed"), outcome)
-            if after is not None:
-                changed = sorted(t for t in after if after[t] != before.get(t, 0))
-                self.assertFalse(
-                    changed,
-                    f"without write access on its model, the call ({outcome}) changed {changed}",
-                )
+            self.assertFalse(
+                changed,
+                f"without write access on its model, the call ({outcome}) changed {changed}",
+            )
 
 
 class _RollBack(Exception):
