@@ -464,7 +464,7 @@ class CrmRelationalForecastModel(models.Model):
 
     def _score_open(self):
         """Write the win probability and corrected closing date of the company's open
-        opportunities, in one statement."""
+        opportunities, in one statement; those of forgotten customers are emptied."""
         self.ensure_one()
         now = fields.Datetime.now()
         leads = [
@@ -483,6 +483,21 @@ class CrmRelationalForecastModel(models.Model):
                 [lead.id for lead in leads],
                 [round(100.0 * float(p), 2) for p in probabilities],
                 closes,
+            )
+        )
+        # Customers erased at their request keep no learned score on their opportunities.
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE crm_lead l
+               SET relational_win_probability = NULL, relational_close_date = NULL
+              FROM res_partner p
+              JOIN res_partner cp ON cp.id = p.commercial_partner_id
+             WHERE l.partner_id = p.id AND cp.relational_forgotten AND l.company_id = %s
+               AND (l.relational_win_probability IS NOT NULL
+                    OR l.relational_close_date IS NOT NULL)
+                """,
+                self.company_id.id,
             )
         )
         self.env["crm.lead"].invalidate_model(

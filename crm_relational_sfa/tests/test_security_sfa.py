@@ -396,10 +396,18 @@ class TestSecuritySfa(TransactionCase):
         # The forecast still counts the forgotten customer's open deal as revenue.
         pipeline = Model._open_leads(self.company_a, later, with_forgotten=True)
         self.assertIn(open_forgotten.id, {row.id for row in pipeline})
+        # A score learned before the customer was forgotten is emptied by the next scoring.
+        self.env.cr.execute(
+            "UPDATE crm_lead SET relational_win_probability = 55, relational_close_date = NOW()"
+            " WHERE id = %s",
+            [open_forgotten.id],
+        )
         model = Model._fit(self.company_a, later)
         model._score_open()
         open_forgotten.invalidate_recordset()
         self.assertFalse(open_forgotten.relational_win_probability)
+        self.assertFalse(open_forgotten.relational_close_date)
+        self.assertTrue(self.own_deal.relational_win_probability)
         self.assertNotIn(
             open_forgotten.id,
             {row.id for row in Model._closed_leads(self.company_a, later)},
@@ -413,8 +421,10 @@ class TestSecuritySfa(TransactionCase):
             for name, field in self.env["res.partner"]._fields.items()
             if field._module == "crm_relational_sfa"
         ]
-        lead_fields = ["relational_win_probability", "relational_close_date",
-                       "relational_weighted_revenue"]  # fmt: skip
+        lead_fields = [
+            "relational_win_probability", "relational_close_date", "relational_weighted_revenue",
+            "other_salesperson_ids", "similar_opportunity_ids", "similar_opportunity_count",
+        ]  # fmt: skip
         self.assertIn("relational_credit_exposure", partner_fields)
         for fname in partner_fields:
             with self.subTest(fname):
