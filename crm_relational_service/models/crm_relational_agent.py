@@ -52,12 +52,23 @@ class CrmRelationalAgent(models.Model):
 
     @api.depends("user_id", "company_id")
     def _compute_open_ticket_count(self):
-        """The agent's open tickets in the agent's company (one count per company)."""
-        Ticket = self.env["helpdesk.ticket"]
-        for company, agents in self.grouped("company_id").items():
-            loads = Ticket._relational_open_loads(agents.user_id.ids, company)
-            for agent in agents:
-                agent.open_ticket_count = loads.get(agent.user_id.id, 0)
+        """The agent's open tickets in the agent's company, among those the reader may read
+        (an agent who sees only their own tickets is not told how many the others have;
+        routing counts them all, see ``helpdesk.ticket._relational_open_loads``). One grouped
+        count for all the agents."""
+        counts = dict.fromkeys(self.ids, 0)
+        if self.user_id:
+            groups = self.env["helpdesk.ticket"]._read_group(
+                [("user_id", "in", self.user_id.ids), ("company_id", "in", self.company_id.ids),
+                 ("stage_id.closed", "=", False)],
+                ["user_id", "company_id"],
+                ["__count"],
+            )  # fmt: skip
+            by_key = {(user.id, company.id): count for user, company, count in groups}
+            for agent in self:
+                counts[agent.id] = by_key.get((agent.user_id.id, agent.company_id.id), 0)
+        for agent in self:
+            agent.open_ticket_count = counts.get(agent.id, 0)
 
     @api.model
     def _sql_error_to_message(self, exc):

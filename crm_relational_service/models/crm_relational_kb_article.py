@@ -33,7 +33,9 @@ class CrmRelationalKbArticle(models.Model):
     _name = "crm.relational.kb.article"
     _inherit = ["mail.thread"]
     _description = "Knowledge Base Article"
-    _order = "solved_ticket_count desc, name, id"
+    # Not by the tickets solved: that count is for readers of every ticket (ranking of
+    # suggestions reads it in SQL, whoever asks).
+    _order = "name, id"
 
     name = fields.Char(string="Title", required=True, tracking=True)
     body = fields.Html(
@@ -86,8 +88,10 @@ class CrmRelationalKbArticle(models.Model):
         string="Times It Solved a Ticket",
         compute="_compute_solved_ticket_count",
         store=True,
+        groups="helpdesk_mgmt.group_helpdesk_user",
         help="Tickets whose solution is this article; among equally relevant articles, the one "
-        "that solved more tickets is suggested first.",
+        "that solved more tickets is suggested first. Shown to the agents who see every "
+        "ticket.",
     )
     used_ticket_ids = fields.Many2many(
         "helpdesk.ticket",

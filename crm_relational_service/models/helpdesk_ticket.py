@@ -75,6 +75,7 @@ class HelpdeskTicket(models.Model):
         "crm.relational.skill",
         string="Required Skills",
         compute="_compute_relational_required_skill_ids",
+        groups="crm_relational_service.group_user",
         help="From the category, the product's category, the customer's language and the channel.",
     )
     relational_routing_note = fields.Text(
@@ -94,6 +95,7 @@ class HelpdeskTicket(models.Model):
         "crm.relational.kb.article",
         string="Suggested Articles",
         compute="_compute_relational_suggested_article_ids",
+        groups="crm_relational_service.group_user",
         help="Knowledge base articles matching the subject and description, best first.",
     )
     relational_solution_article_id = fields.Many2one(
