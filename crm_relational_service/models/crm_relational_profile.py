@@ -26,6 +26,20 @@ class CrmRelationalProfile(models.Model):
         return [*super()._conversation_kinds(), "ticket"]
 
     @api.model
+    def _withdrawn_conversations(self):
+        # A ticket opened by a person who chose no profiling, and its rating, count for no
+        # customer's profile, like that person's e-mails and meetings.
+        return [
+            *super()._withdrawn_conversations(),
+            SQL(
+                """(t.kind IN ('ticket', 'rating') AND t.res_id IN (
+                       SELECT ticket.id FROM helpdesk_ticket ticket
+                         JOIN res_partner opener ON opener.id = ticket.partner_id
+                        WHERE opener.relational_no_profiling))"""
+            ),
+        ]
+
+    @api.model
     def _touched_queries(self, company, since):
         return [
             *super()._touched_queries(company, since),

@@ -45,6 +45,22 @@ class TestRelationalProfile(TransactionCase):
         # One from each side: balanced.
         self.assertEqual(self.profile().reciprocity, 100)
 
+    def test_a_contacts_no_profiling_withdraws_their_tickets(self):
+        """A ticket opened by a contact counts for the company's profile until that contact
+        chooses no profiling; a ticket of another contact still counts."""
+        quinn = self.env["res.partner"].create({"name": "Quinn", "parent_id": self.customer.id})
+        pat = self.env["res.partner"].create({"name": "Pat", "parent_id": self.customer.id})
+        for contact in (quinn, pat):
+            self.env["helpdesk.ticket"].create(
+                {"name": "It broke", "description": "Help", "partner_id": contact.id}
+            )
+        self.Profile._recompute(self.env.company)
+        # The order and the two tickets.
+        self.assertEqual(self.profile().interaction_count, 3)
+        quinn.relational_no_profiling = True
+        self.Profile._recompute(self.env.company)
+        self.assertEqual(self.profile().interaction_count, 2)
+
     def test_a_new_ticket_marks_the_customer_for_the_incremental_run(self):
         since = fields.Datetime.now() - timedelta(hours=1)
         self.env.flush_all()
