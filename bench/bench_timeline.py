@@ -8,6 +8,10 @@ manager's view) against one grouped read per source model (the Odoo-native way),
 to open one customer's timeline (its rows counted by kind, as the smart button and the grouped
 list do) over a sample of customers against the Odoo-native way: the customer's documents
 model by model and the messages in each of their chatters, as a user opening each would.
+The same customer timeline and manager's view are then measured as a salesperson with *Own
+Documents Only* (the busiest one of the data set, restricted for the run and rolled back), ours
+(every row checked against the user's own rules of its document) against the native reads as
+that user, on customers that salesperson sells to.
 Writes a JSON line to bench/results/<size>/timeline.json.
 """
 
@@ -63,6 +67,50 @@ def _native_manager_view(env):
     return groups
 
 
+def _customer_timeline_times(env, partners):
+    """Per customer: seconds to count its timeline by kind (ours) and its history the native
+    way, both as ``env``'s user."""
+    Timeline = env["crm.relational.timeline"]
+    ours, native = [], []
+    for partner in partners.with_env(env):
+        started = time.perf_counter()
+        ours_count = sum(
+            count for _kind, count in Timeline._read_group(
+                [("partner_id", "=", partner.id)], ["kind"], ["__count"])
+        )  # fmt: skip
+        ours.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        native_count = _native_customer_history(env, partner)
+        native.append(time.perf_counter() - started)
+        assert ours_count >= 0 and native_count >= 0
+    return ours, native
+
+
+def _own_documents_salesperson(env):
+    """The salesperson with the most confirmed orders, left with *Own Documents Only* on
+    sales and invoicing (the caller rolls it back), and up to 200 of their customers."""
+    from odoo import Command
+
+    env.cr.execute(
+        """SELECT so.user_id FROM sale_order so JOIN res_users u ON u.id = so.user_id
+            WHERE so.state = 'sale' AND u.active AND NOT u.share
+            GROUP BY so.user_id ORDER BY count(*) DESC LIMIT 1"""
+    )
+    user = env["res.users"].browse(env.cr.fetchone()[0])
+    groups = env.ref("sales_team.group_sale_salesman") | env.ref("account.group_account_invoice")
+    user.group_ids = [Command.set(groups.ids)]
+    assert not user.has_group("sales_team.group_sale_salesman_all_leads")
+    env.cr.execute(
+        """SELECT DISTINCT p.commercial_partner_id FROM sale_order so
+             JOIN res_partner p ON p.id = so.partner_id
+            WHERE so.user_id = %s AND so.state = 'sale'
+            ORDER BY 1 LIMIT 200""",
+        [user.id],
+    )
+    env.flush_all()
+    return user, env["res.partner"].browse([row[0] for row in env.cr.fetchall()])
+
+
 def main(argv=None):
     parser = common.parser(__doc__)
     parser.add_argument("--sample", type=int, default=200)
@@ -88,18 +136,18 @@ def main(argv=None):
             [args.sample],
         )
         partners = env["res.partner"].browse([row[0] for row in cr.fetchall()])
-        ours, native = [], []
-        for partner in partners:
-            started = time.perf_counter()
-            ours_count = sum(
-                count for _kind, count in Timeline._read_group(
-                    [("partner_id", "=", partner.id)], ["kind"], ["__count"])
-            )  # fmt: skip
-            ours.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            native_count = _native_customer_history(env, partner)
-            native.append(time.perf_counter() - started)
-            assert ours_count >= 0 and native_count >= 0
+        ours, native = _customer_timeline_times(env, partners)
+
+        rep, rep_partners = _own_documents_salesperson(env)
+        rep_env = env(user=rep)
+        rep_ours, rep_native = _customer_timeline_times(rep_env, rep_partners)
+        started = time.perf_counter()
+        rep_Timeline = rep_env["crm.relational.timeline"]
+        rep_groups = rep_Timeline._read_group([], ["kind", "date:month"], ["__count"])
+        rep_grouped_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        _native_manager_view(rep_env)
+        rep_native_grouped_seconds = time.perf_counter() - started
         cr.rollback()
 
     result = {
@@ -118,6 +166,20 @@ def main(argv=None):
         ),
         "ratio_customer_p50": round(statistics.median(native) / statistics.median(ours), 1),
         "ratio_manager_view": round(native_grouped_seconds / grouped_seconds, 1),
+        # The same as a salesperson with Own Documents Only: every row checked against that
+        # user's rules of its document, against the native reads as that user.
+        "own_documents_sample_customers": len(rep_partners),
+        "own_documents_customer_p50_ms": round(statistics.median(rep_ours) * 1000, 1),
+        "own_documents_native_customer_p50_ms": round(statistics.median(rep_native) * 1000, 1),
+        "own_documents_ratio_customer_p50": round(
+            statistics.median(rep_native) / statistics.median(rep_ours), 1
+        ),
+        "own_documents_group_by_kind_and_month_s": round(rep_grouped_seconds, 2),
+        "own_documents_groups": len(rep_groups),
+        "own_documents_native_group_by_month_s": round(rep_native_grouped_seconds, 2),
+        "own_documents_ratio_manager_view": round(
+            rep_native_grouped_seconds / rep_grouped_seconds, 1
+        ),
     }
     common.record("timeline", result, args)
 
