@@ -1,5 +1,7 @@
+import werkzeug
+
 from odoo import http
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
 from odoo.addons.helpdesk_mgmt.controllers.main import HelpdeskTicketController
@@ -25,8 +27,14 @@ class HelpdeskTicketPortal(HelpdeskTicketController):
         if ticket.closed:  # closed once: a second post (a double click) changes nothing
             return request.redirect(f"/my/ticket/{ticket.id}")
         # Reading is not closing: a follower who is not the customer (nor an agent with write
-        # access) is refused, and so is a stage that does not close the ticket's team's
-        # tickets (AccessError 403, UserError 422, with their message); nothing is written.
-        ticket._relational_check_close(request.env["helpdesk.ticket.stage"].browse(stage_id))
+        # access) is refused (AccessError: 403 with its message). A stage that does not close
+        # the ticket's team's tickets changes nothing and leads back to the ticket, as
+        # helpdesk_mgmt answers an invalid stage.
+        try:
+            ticket._relational_check_close(request.env["helpdesk.ticket.stage"].browse(stage_id))
+        except AccessError:
+            raise
+        except UserError:
+            return werkzeug.utils.redirect(f"/my/ticket/{ticket.id}")
         # Only the two ids: helpdesk_mgmt converts every other ``*_id`` parameter unchecked.
         return super().support_ticket_close(ticket_id=ticket_id, stage_id=stage_id)
