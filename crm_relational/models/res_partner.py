@@ -361,10 +361,7 @@ class ResPartner(models.Model):
         env = erase.env
         env["crm.relational.stage.history"].search([("partner_id", "in", self.ids)]).unlink()
         env["crm.relational.profile"].search([("partner_id", "in", self.ids)]).unlink()
-        env["ir.attachment"].search(
-            [("res_model", "=", "res.partner"), ("res_id", "in", self.ids),
-             ("name", "=like", "relational-profile-%.json")]
-        ).unlink()  # fmt: skip
+        erase._relational_purge_stored_exports()
         override_subtype = env.ref("crm_relational.mt_relationship_type_override")
         env["mail.message"].search(
             [("model", "=", "res.partner"), ("res_id", "in", self.ids),
@@ -389,11 +386,13 @@ class ResPartner(models.Model):
     @api.model
     def _relational_purge_stored_exports(self):
         """Delete the profile exports that earlier versions stored as attachments on the
-        customer, where any user who could read the customer could download them (run at
-        install and upgrade; exports are streamed and never stored now)."""
-        self.env["ir.attachment"].search(
-            [("res_model", "=", "res.partner"), ("name", "=like", "relational-profile-%.json")]
-        ).unlink()
+        customer, where any user who could read the customer could download them: of these
+        customers, or of every customer when called on none (at install and upgrade; exports
+        are streamed and never stored now)."""
+        domain = [("res_model", "=", "res.partner"), ("name", "=like", "relational-profile-%.json")]
+        if self:
+            domain.append(("res_id", "in", self.ids))
+        self.env["ir.attachment"].search(domain).unlink()
 
     def _relational_check_export(self):
         """Raise AccessError unless the user may export this customer's relational profile:
