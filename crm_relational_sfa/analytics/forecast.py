@@ -130,46 +130,85 @@ def simulate_totals(
     repeat_value=None,
     draws=2000,
     seed=0,
-    chunk=2000,
 ):
-    """P10, P50 and P90 of each group's revenue: each opportunity ``i`` of group ``groups[i]``
-    wins ``amounts[i]`` with probability ``probabilities[i]``; on top, group ``g`` gets a Poisson
-    number of repeat orders of mean ``repeat_rate[g]``, each worth ``repeat_value[g]``.
-
-    Returns an array of shape (group_count, 3)."""
-    return simulate_levels(
-        probabilities,
+    """P10, P50 and P90 of each group's revenue over one period: each opportunity ``i`` of
+    group ``groups[i]`` wins ``amounts[i]`` with probability ``probabilities[i]``; on top, group
+    ``g`` gets a Poisson number of repeat orders of mean ``repeat_rate[g]``, each worth
+    ``repeat_value[g]``. Returns an array of shape (group_count, 3)."""
+    rates = None if repeat_rate is None else np.asarray(repeat_rate, dtype=float)[None]
+    values = None if repeat_value is None else np.asarray(repeat_value, dtype=float)[None]
+    periods, _total = simulate_periods(
+        np.asarray(probabilities, dtype=float)[:, None],
         amounts,
-        [(groups, group_count, repeat_rate, repeat_value)],
+        [(groups, group_count, rates, values)],
         draws=draws,
         seed=seed,
-        chunk=chunk,
-    )[0]
+    )
+    return periods[0][0]
 
 
-def simulate_levels(probabilities, amounts, levels, draws=2000, seed=0, chunk=2000):
-    """:func:`simulate_totals` for several groupings of the same opportunities at once (say
-    salesperson, team and company), from the same draws: ``levels`` is a list of
-    ``(groups, group_count, repeat_rate, repeat_value)``; returns one (group_count, 3) array
-    per level. Opportunities are drawn in chunks, so memory stays at ``draws * chunk`` whatever
-    the size of the pipeline."""
-    p = np.asarray(probabilities, dtype=np.float32)
+def simulate_periods(
+    period_probabilities, amounts, levels, spend_shape=None, draws=2000, seed=0, chunk=2000
+):
+    """P10/P50/P90 of each group's revenue in each period, and over all the periods, from the
+    same draws for several groupings of the same opportunities (say salesperson, team and
+    company).
+
+    ``period_probabilities`` (opportunities x periods): the chance that each opportunity is won
+    in each period (rows sum to at most 1: the rest is "later or never"); an opportunity is
+    won in at most one period of a draw. ``levels``: a list of ``(groups, group_count,
+    repeat_rate, repeat_value)`` where ``groups[i]`` is the group of opportunity ``i`` and
+    ``repeat_rate``/``repeat_value`` (periods x groups, or None) the expected number of repeat
+    orders and their mean value: the count is Poisson and, when ``spend_shape`` (Gamma-Gamma's
+    *p*) is given, each order's value is Gamma-distributed around its mean with that shape, so
+    the interval holds the spread of the orders' values as well as their number.
+
+    Returns ``(periods, total)``: per level, an array (periods x groups x 3) and an array
+    (groups x 3). Opportunities are drawn in chunks, so memory stays at ``draws * chunk``."""
+    P = np.asarray(period_probabilities, dtype=float)
+    if P.ndim != 2:
+        raise ValueError("period probabilities need one row per opportunity")
+    count, periods = P.shape
     amount = np.asarray(amounts, dtype=float)
     rng = np.random.default_rng(seed)
-    totals = [np.zeros((draws, count)) for _groups, count, _rate, _value in levels]
-    assignments = [np.asarray(groups, dtype=int) for groups, _c, _r, _v in levels]
-    for start in range(0, len(p), chunk):
+    totals = [np.zeros((periods, draws, size)) for _g, size, _r, _v in levels]
+    assignments = [np.asarray(groups, dtype=int) for groups, _s, _r, _v in levels]
+    thresholds = np.cumsum(P, axis=1)
+    for start in range(0, count, chunk):
         part = slice(start, start + chunk)
-        size = len(p[part])
-        won = (rng.random((draws, size), dtype=np.float32) < p[part]).astype(np.float32)
+        size = len(P[part])
+        u = rng.random((draws, size))
+        # index of the period each opportunity is won in (periods: not won in any)
+        won_in = (u[:, :, None] >= thresholds[part][None, :, :]).sum(axis=2)
         for level, group in enumerate(assignments):
-            weights = np.zeros((size, totals[level].shape[1]), dtype=np.float32)
+            weights = np.zeros((size, totals[level].shape[2]))
             weights[np.arange(size), group[part]] = amount[part]
-            totals[level] += won @ weights
-    result = []
-    for level, (_g, count, rate, value) in enumerate(levels):
-        if rate is not None:
-            orders = rng.poisson(np.asarray(rate, dtype=float), size=(draws, count))
-            totals[level] += orders * np.asarray(value, dtype=float)
-        result.append(np.quantile(totals[level], QUANTILES, axis=0).T)
-    return result
+            for period in range(periods):
+                totals[level][period] += (won_in == period).astype(float) @ weights
+    for level, (_g, size, repeat_rate, repeat_value) in enumerate(levels):
+        if repeat_rate is None:
+            continue
+        rate = np.broadcast_to(np.asarray(repeat_rate, dtype=float), (periods, size))
+        value = np.broadcast_to(np.asarray(repeat_value, dtype=float), (periods, size))
+        for period in range(periods):
+            orders = rng.poisson(rate[period], size=(draws, size))
+            if spend_shape and spend_shape > 0:
+                # the sum of n Gamma(p, mean/p) orders is Gamma(n p, mean/p)
+                shape = np.maximum(orders * spend_shape, 1e-12)
+                spent = rng.gamma(shape, value[period] / spend_shape)
+                totals[level][period] += np.where(orders > 0, spent, 0.0)
+            else:
+                totals[level][period] += orders * value[period]
+    by_period = [np.moveaxis(np.quantile(t, QUANTILES, axis=1), 0, -1) for t in totals]
+    overall = [np.quantile(t.sum(axis=0), QUANTILES, axis=0).T for t in totals]
+    return by_period, overall
+
+
+def interval_hits(actual, quantiles):
+    """Share of ``actual`` values inside their P10..P90 (``quantiles`` rows of P10, P50, P90)."""
+    actual = np.asarray(actual, dtype=float)
+    quantiles = np.asarray(quantiles, dtype=float)
+    if not len(actual):
+        return 0.0
+    inside = (actual >= quantiles[:, 0] - 1e-9) & (actual <= quantiles[:, 2] + 1e-9)
+    return float(inside.mean())
