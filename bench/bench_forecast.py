@@ -1,16 +1,17 @@
 """Benchmark: the sales forecast of every open opportunity, and its backtest.
 
-    python3 -m bench.bench_forecast -c ODOO_CONF -d DB [--size large] [--periods 6]
+    python3 -m bench.bench_forecast -c ODOO_CONF -d DB [--size large] [--cutoffs 6]
 
 Times, on the company's data: the nightly job (learning the win probabilities from every closed
 opportunity with the calibration measured, then scoring every open opportunity), then the
 forecast a manager asks for: every open opportunity in the current and next period, per
 salesperson, team and company, with its P10/P50/P90 interval, next to Odoo's own
 forecast of the same pipeline (the CRM "Forecast" report: prorated revenue grouped by
-salesperson and expected closing month). Then replays the last ``--periods`` months and prints
-the error of this forecast and of Odoo's plain probability-weighted pipeline against what the
-opportunities open at each month's start really brought within the month. Writes a JSON line
-to bench/results/<size>/forecast.json.
+salesperson and expected closing month). Then replays the last ``--cutoffs`` month starts (the
+backtest a manager runs: learned from what was known then, against Odoo's own predictive
+scoring as of then and the base rate) and prints, per cutoff, what the opportunities then open
+brought in the three months after it, next to this forecast's P10/P50/P90 and Odoo's weighted
+pipeline, and the Brier scores. Writes a JSON line to bench/results/<size>/forecast.json.
 """
 
 import time
@@ -20,7 +21,7 @@ from . import common
 
 def main(argv=None):
     parser = common.parser(__doc__)
-    parser.add_argument("--periods", type=int, default=6)
+    parser.add_argument("--cutoffs", type=int, default=6)
     args = parser.parse_args(argv)
 
     with common.odoo_env(args) as env:
@@ -46,9 +47,13 @@ def main(argv=None):
         native = time.perf_counter() - native_started
 
         backtest_started = time.perf_counter()
-        rows = Forecast._backtest(company, periods=args.periods)
+        rows = env["crm.relational.forecast.backtest"]._backtest(
+            company, cutoffs=args.cutoffs, period_type="month"
+        )
         backtest = time.perf_counter() - backtest_started
-        learned = model.read(["lead_count", "example_count", "brier", "brier_baseline"])[0]
+        learned = model.read(
+            ["lead_count", "example_count", "brier", "brier_baseline", "brier_base_rate"]
+        )[0]
         lines = len(forecast.line_ids)
         cr.rollback()
 
@@ -62,8 +67,15 @@ def main(argv=None):
     for row in rows:
         print(
             f"{row['start']} open {row['open']:>6}  actual {row['actual']:>14,.0f}  "
-            f"forecast {row['forecast']:>14,.0f}  odoo {row['odoo']:>14,.0f}"
+            f"P10 {row['p10']:>14,.0f}  P50 {row['forecast']:>14,.0f}  P90 {row['p90']:>14,.0f}"
+            f"  odoo {row['odoo']:>14,.0f}  Brier {row['brier']:.3f} odoo {row['brier_odoo']:.3f}"
+            f" base {row['brier_base']:.3f}"
         )
+
+    def mean(key):
+        return sum(row[key] for row in rows) / len(rows) if rows else 0.0
+
+    periods = sum(len(row["periods"]) for row in rows)
     result = {
         "benchmark": "forecast",
         "closed_learned_from": learned["lead_count"],
@@ -76,9 +88,21 @@ def main(argv=None):
         "nightly_fit_and_score_s": round(scoring - started, 2),
         "native_forecast_report_s": round(native, 3),
         "native_groups": len(groups),
-        "brier": learned["brier"],
-        "brier_odoo_stage_odds": learned["brier_baseline"],
-        "backtest_periods": len(rows),
+        "holdout_brier": learned["brier"],
+        "holdout_brier_stage_odds": learned["brier_baseline"],
+        "holdout_brier_base_rate": learned["brier_base_rate"],
+        "backtest_cutoffs": len(rows),
+        "backtest_brier": round(mean("brier"), 4),
+        "backtest_brier_odoo_scoring": round(mean("brier_odoo"), 4),
+        "backtest_brier_base_rate": round(mean("brier_base"), 4),
+        "backtest_months_inside_p10_p90_pct": round(
+            100 * sum(row["hits"] for row in rows) / periods, 1
+        )
+        if periods
+        else 0.0,
+        "backtest_quarters_inside_p10_p90": sum(
+            row["p10"] <= row["actual"] <= row["p90"] for row in rows
+        ),
         "backtest_s": round(backtest, 1),
         "backtest_mae": round(mean_abs("forecast")),
         "backtest_mae_odoo": round(mean_abs("odoo")),

@@ -126,9 +126,10 @@ SCORES = {
     "crm.relational.forecast.model.parameters",
     "crm.relational.forecast.model.calibration",
     "crm.relational.forecast.model.calibration_html",
-    "crm.relational.forecast.model.slippage_html",
+    "crm.relational.forecast.model.horizon_html",
     "crm.relational.forecast.model.brier",
     "crm.relational.forecast.model.brier_baseline",
+    "crm.relational.forecast.model.brier_base_rate",
     "crm.relational.forecast.model.won_rate",
 }
 
@@ -213,6 +214,8 @@ FIGURES = {
     "crm.relational.forecast.model.scored_count": None,
     "crm.relational.forecast.backtest.brier": None,
     "crm.relational.forecast.backtest.brier_odoo": None,
+    "crm.relational.forecast.backtest.brier_base": None,
+    "crm.relational.forecast.backtest.coverage": None,
     "crm.relational.forecast.backtest.mae": None,
     "crm.relational.forecast.backtest.mae_odoo": None,
     "crm.relational.forecast.backtest.rows": None,

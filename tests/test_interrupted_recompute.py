@@ -418,11 +418,14 @@ BACKTEST_SETUP = """
     run = Backtest.browse(Backtest.action_start()["res_id"])
     env.cr.commit()
     # The same periods replayed at once, without the job, to compare with.
-    rows = env["crm.relational.forecast"].with_company(company)._backtest(
+    rows = env["crm.relational.forecast.backtest"].with_company(company)._backtest(
         company, run.period_count, run.period_type, run.as_of)
     print("OK", json.dumps(rows, default=str))
 """
-ROW_KEYS = {"start", "end", "open", "actual", "forecast", "odoo", "brier", "brier_odoo", "scored"}
+ROW_KEYS = {
+    "start", "end", "open", "actual", "forecast", "p10", "p90", "odoo", "brier", "brier_odoo",
+    "brier_base", "scored", "hits", "periods",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -452,7 +455,12 @@ def _same_rows(rows, expected):
     ]
     for row, replayed in zip(rows, expected, strict=True):
         assert set(row) == set(replayed)
+        periods, replayed_periods = row.pop("periods"), replayed.pop("periods")
         assert row == pytest.approx(replayed), row["start"]
+        assert len(periods) == len(replayed_periods)
+        for period, replayed_period in zip(periods, replayed_periods, strict=True):
+            assert period == pytest.approx(replayed_period), row["start"]
+        row["periods"], replayed["periods"] = periods, replayed_periods
 
 
 def _check_backtest_done(db, run_id, expected):
@@ -463,7 +471,7 @@ def _check_backtest_done(db, run_id, expected):
     assert mae == pytest.approx(sum(abs(r["forecast"] - r["actual"]) for r in rows) / 6, abs=0.01)
     scored = sum(r["scored"] for r in rows)
     assert brier == pytest.approx(sum(r["brier"] * r["scored"] for r in rows) / scored, abs=1e-4)
-    assert message.startswith("Backtest of 6 periods finished.")
+    assert message.startswith("Backtest of 6 cutoffs finished.")
     notices = _notifications(db, "Sales Forecast Backtest")
     assert len(notices) == 1, notices
     assert notices[0][1]["message"] == message

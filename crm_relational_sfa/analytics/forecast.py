@@ -148,7 +148,14 @@ def simulate_totals(
 
 
 def simulate_periods(
-    period_probabilities, amounts, levels, spend_shape=None, draws=2000, seed=0, chunk=2000
+    period_probabilities,
+    amounts,
+    levels,
+    spend_shape=None,
+    drift=0.0,
+    draws=2000,
+    seed=0,
+    chunk=2000,
 ):
     """P10/P50/P90 of each group's revenue in each period, and over all the periods, from the
     same draws for several groupings of the same opportunities (say salesperson, team and
@@ -161,7 +168,10 @@ def simulate_periods(
     ``repeat_rate``/``repeat_value`` (periods x groups, or None) the expected number of repeat
     orders and their mean value: the count is Poisson and, when ``spend_shape`` (Gamma-Gamma's
     *p*) is given, each order's value is Gamma-distributed around its mean with that shape, so
-    the interval holds the spread of the orders' values as well as their number.
+    the interval holds the spread of the orders' values as well as their number. ``drift``:
+    the spread (standard deviation of the log) of the ratio between what the model expects and
+    what happens, measured out of sample: each draw scales every chance by one factor drawn
+    from it, so the interval holds the model's own error and not only the luck of each deal.
 
     Returns ``(periods, total)``: per level, an array (periods x groups x 3) and an array
     (groups x 3). Opportunities are drawn in chunks, so memory stays at ``draws * chunk``."""
@@ -174,10 +184,12 @@ def simulate_periods(
     totals = [np.zeros((periods, draws, size)) for _g, size, _r, _v in levels]
     assignments = [np.asarray(groups, dtype=int) for groups, _s, _r, _v in levels]
     thresholds = np.cumsum(P, axis=1)
+    # one factor per draw on every chance (u / f >= t  <=>  u >= t f, capped at certainty)
+    factor = np.exp(rng.normal(0.0, drift, size=draws)) if drift else np.ones(draws)
     for start in range(0, count, chunk):
         part = slice(start, start + chunk)
         size = len(P[part])
-        u = rng.random((draws, size))
+        u = rng.random((draws, size)) / factor[:, None]
         # index of the period each opportunity is won in (periods: not won in any)
         won_in = (u[:, :, None] >= thresholds[part][None, :, :]).sum(axis=2)
         for level, group in enumerate(assignments):

@@ -3,8 +3,8 @@
 BG/NBD gives each customer's expected number of orders over a horizon at an even pace through the
 year; a shop whose customers buy for Christmas or stop in August does not. :func:`monthly_factors`
 learns, from the orders of the complete years of history, how much busier each calendar month is
-than the average month (1.0 = average), shrunk towards 1 when few years back it; with less than
-``MIN_MONTHS`` of history there is nothing to learn it from and every factor is 1.
+than the average month (1.0 = average), shrunk towards 1 as much as the years disagree; with less
+than ``MIN_MONTHS`` of history there is nothing to learn it from and every factor is 1.
 :func:`window_share` spreads an expected yearly-average pace over a window with those factors.
 """
 
@@ -40,8 +40,13 @@ def monthly_factors(month_counts, first_day, until, min_months=MIN_MONTHS):
     if not totals.all():
         return [1.0] * 12
     # each year's months as a share of that year: the growth between years cancels out
-    raw = (counts / totals * 12).mean(axis=0)
-    shrink = years / (years + 1.0)
+    shares = counts / totals * 12
+    raw = shares.mean(axis=0)
+    # shrunk towards 1 by how much of their spread the years' disagreement explains
+    # (James-Stein): a busy shop's peaks stand, a few orders' noise does not
+    noise = float((shares.var(axis=0, ddof=1) / years).mean()) if years > 1 else float("inf")
+    spread = float(raw.var())
+    shrink = max(0.0, 1.0 - noise / spread) if spread > 0 else 0.0
     factors = 1.0 + shrink * (raw - 1.0)
     return [float(f) for f in factors * 12 / factors.sum()]
 

@@ -8,12 +8,14 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..analytics import forecast
+from ..analytics import forecast, season, win
 from .crm_relational_forecast_model import day_start
 
 LEVELS = [("salesperson", "Salesperson"), ("team", "Sales Team"), ("company", "Company")]
 # Monte Carlo draws behind the P10/P50/P90 of each line.
 DRAWS = 2000
+# Periods a forecast shows: the current one and the next two.
+PERIODS = 3
 # First key of the advisory lock that keeps two weekly snapshots of a company apart.
 SNAPSHOT_LOCK = 2_918_432
 
@@ -139,14 +141,72 @@ class CrmRelationalForecast(models.Model):
         )
         return self.env.cr.fetchall()
 
+    def _seasonal_factors(self, company, moment):
+        """Month-of-year factors of the company's confirmed orders before ``moment``."""
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT date_trunc('month', date_order)::date, COUNT(*), MIN(date_order)::date
+              FROM sale_order
+             WHERE company_id = %s AND state = 'sale' AND date_order < %s
+             GROUP BY 1
+                """,
+                company.id,
+                moment,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        counts = {month: count for month, count, _first in rows}
+        first = min((first for _m, _c, first in rows), default=None)
+        return season.monthly_factors(counts, first, moment.date())
+
+    def _spend_shape(self, company):
+        """Gamma-Gamma's shape *p* of the company's latest profile run: the spread of one order's
+        value around the customer's mean (None without a lifetime-value model)."""
+        run = self.env["crm.relational.run"].search(
+            [("company_id", "=", company.id), ("parameters", "!=", False)], limit=1
+        )
+        spend = ((run.parameters or {}).get("lifetime") or {}).get("gamma_gamma") or {}
+        return spend.get("p")
+
     # ------------------------------------------------------------------ building
 
     @api.model
+    def _periods(self, company, day, count=PERIODS):
+        """The company's forecast periods from the one holding ``day``: (first, last) dates."""
+        period_type = company.sfa_forecast_period
+        periods = [period_bounds(day, period_type)]
+        while len(periods) < count:
+            periods.append(period_bounds(periods[-1][1] + timedelta(days=1), period_type))
+        return periods
+
+    @api.model
+    def _chances(self, company, leads, moment, periods, model=None):
+        """Per lead, the chance of being won in each period (leads x periods) and its likely
+        closing date: from the learned model, or without one from Odoo's probability with the
+        expected closing date (overdue or none: the first period)."""
+        today = moment.date()
+        if model:
+            F = model._score(leads, moment)
+            bounds = [((max(a, today) - today).days, (b - today).days) for a, b in periods]
+            days = win.median_close_days(F)
+            closes = [today + timedelta(days=round(d)) for d in days]
+            return win.period_probabilities(F, bounds), closes
+        P = np.zeros((len(leads), len(periods)))
+        closes = []
+        for row, lead in enumerate(leads):
+            close = max(lead.date_deadline or today, today)
+            closes.append(close)
+            for column, (start, end) in enumerate(periods):
+                if start <= close <= end:
+                    P[row, column] = lead.probability / 100.0
+        return P, closes
+
+    @api.model
     def _take(self, company, kind="manual", moment=None):
-        """Forecast the current and the next period of ``company`` as of ``moment`` (now by
-        default: then the probabilities and closing dates the nightly job stored are used, and
-        only opportunities it has not seen yet are scored)."""
-        live = moment is None
+        """Forecast the current and the next periods of ``company`` as of ``moment`` (now by
+        default): every open opportunity is scored as it is then, its chance spread over the
+        periods by the learned closing time."""
         moment = moment or fields.Datetime.now()
         Model = self.env["crm.relational.forecast.model"]
         model = Model._current(company)
@@ -159,99 +219,105 @@ class CrmRelationalForecast(models.Model):
         # Forgotten customers' deals still count as revenue; nothing is learned from them.
         pipeline = Model._open_leads(company, moment, with_forgotten=True)
         leads = [lead for lead in pipeline if lead.category != "omitted"]
-        if model and live:
-            probabilities, closes = self._stored_scores(model, leads, moment)
-        elif model:
-            probabilities, closes = model._score(leads, moment)
-        else:  # no history to learn from: Odoo's own probability and closing date
-            probabilities = np.array([lead.probability / 100.0 for lead in leads])
-            closes = [max(lead.date_deadline or moment.date(), moment.date()) for lead in leads]
-        period_type = company.sfa_forecast_period
-        first = period_bounds(moment.date(), period_type)
-        periods = [first, period_bounds(first[1] + timedelta(days=1), period_type)]
+        today = moment.date()
+        periods = self._periods(company, today)
+        chances, closes = self._chances(company, leads, moment, periods, model)
         repeat = self._repeat_customers(company, moment)
+        factors = self._seasonal_factors(company, moment)
         horizon_days = max(company.relational_clv_horizon_months, 1) * 365.25 / 12
-        lines = []
-        for start, end in periods:
-            closed = self._closed(company, start, min(end, moment.date()))
-            window = (end - max(start, moment.date())).days + 1
+        sums = []
+        for column, (start, end) in enumerate(periods):
+            closed = self._closed(company, start, min(end, today))
+            share = season.window_share(factors, max(start, today), end) / horizon_days
             in_period = [
-                (lead, p)
-                for lead, p, close in zip(leads, probabilities, closes, strict=True)
-                if start <= close <= end
+                (lead, float(p), close)
+                for lead, p, close in zip(leads, chances[:, column], closes, strict=True)
             ]
             odoo = [
-                lead
-                for lead in pipeline
-                if lead.date_deadline and start <= lead.date_deadline <= end
+                lead for lead in pipeline if start <= max(lead.date_deadline or today, today) <= end
             ]
-            scaled = [(u, t, n * window / horizon_days, v) for u, t, n, v in repeat]
-            levels = [
-                self._level_sums(company, level, start, end, closed, in_period, odoo, scaled)
-                for level, _label in LEVELS
-            ]
-            quantiles = forecast.simulate_levels(
-                [p for _lead, p in in_period],
-                [lead.forecast_amount for lead, _p in in_period],
+            scaled = [(u, t, n * share, v) for u, t, n, v in repeat]
+            sums.append(
                 [
-                    (
-                        [level["index"][self._owner(level["level"], lead.user_id, lead.team_id)]
-                         for lead, _p in in_period],
-                        len(level["keys"]), level["rate"], level["value"],
-                    )
-                    for level in levels
-                ],
-                draws=DRAWS,
-                seed=start.toordinal(),
-            )  # fmt: skip
-            for level, level_quantiles in zip(levels, quantiles, strict=True):
-                lines += self._level_lines(level, start, end, level_quantiles)
+                    self._level_sums(company, level, start, end, closed, in_period, odoo, scaled)
+                    for level, _label in LEVELS
+                ]
+            )
+        lines = []
+        if leads or repeat or any(level["keys"] for period in sums for level in period):
+            drift = (model.parameters or {}).get("drift", win.DRIFT_RANGE[1]) if model else 0.0
+            lines = self._simulated_lines(
+                periods, sums, leads, chances, self._spend_shape(company), drift
+            )
         return self.create(
             {
                 "company_id": company.id,
                 "date": moment,
                 "kind": kind,
-                "period_type": period_type,
+                "period_type": company.sfa_forecast_period,
                 "model_id": model.id,
                 "line_ids": [(0, 0, values) for values in lines],
             }
         )
 
-    @staticmethod
-    def _stored_scores(model, leads, moment):
-        """The stored win probabilities and closing dates; leads without any are scored now."""
-        fresh = [lead for lead in leads if lead.stored_close is None]
-        scored = {}
-        if fresh:
-            fresh_p, fresh_close = model._score(fresh, moment)
-            scored = {
-                lead.id: (float(p), close)
-                for lead, p, close in zip(fresh, fresh_p, fresh_close, strict=True)
-            }
-        today = moment.date()
-        pairs = [
-            scored.get(lead.id) or (lead.stored_probability / 100.0, lead.stored_close)
-            for lead in leads
-        ]
-        return np.array([p for p, _c in pairs]), [max(close, today) for _p, close in pairs]
+    def _simulated_lines(self, periods, sums, leads, chances, spend_shape, drift):
+        """The lines of every period and level, with P10/P50/P90 drawn for all at once (the
+        learned model's own error spread in ``drift``)."""
+        levels, indexes = [], []
+        for number, (level, _label) in enumerate(LEVELS):
+            # every owner of the level, of any period or opportunity, in one index
+            owners = [self._owner(level, lead.user_id, lead.team_id) for lead in leads]
+            keys = dict.fromkeys([*(k for period in sums for k in period[number]["keys"]), *owners])
+            index = {key: n for n, key in enumerate(keys)}
+            indexes.append(index)
+            rate = np.zeros((len(periods), len(keys)))
+            value = np.zeros((len(periods), len(keys)))
+            for column, period in enumerate(sums):
+                for key, n in index.items():
+                    figures = period[number]["sums"].get(key) or {}
+                    rate[column, n] = figures.get("repeat_orders", 0.0)
+                    if rate[column, n]:
+                        value[column, n] = figures["repeat"] / rate[column, n]
+            levels.append(([index[owner] for owner in owners], len(keys), rate, value))
+        by_period, _total = forecast.simulate_periods(
+            chances,
+            [lead.forecast_amount for lead in leads],
+            levels,
+            spend_shape=spend_shape,
+            drift=drift,
+            draws=DRAWS,
+            seed=periods[0][0].toordinal(),
+        )
+        lines = []
+        for column, (start, end) in enumerate(periods):
+            for number, index in enumerate(indexes):
+                figures = sums[column][number]
+                lines += self._level_lines(
+                    figures, start, end, {key: by_period[number][column][index[key]]
+                                          for key in figures["keys"]}
+                )  # fmt: skip
+        return lines
 
     @staticmethod
     def _owner(level, user, team):
         return {"salesperson": (user or False,), "team": (team or False,)}.get(level, ())
 
     def _level_sums(self, company, level, start, end, closed, in_period, odoo, repeat):
-        """The figures of one level (salesperson, team or company) for the period, per owner."""
+        """The figures of one level (salesperson, team or company) for the period, per owner:
+        ``in_period`` holds each open opportunity with its chance of being won in the period and
+        its likely closing date (the commit and best case count those likely to close then)."""
         owner = self._owner
         sums = defaultdict(lambda: defaultdict(float))
         for (user, team), amount in closed.items():
             sums[owner(level, user, team)]["closed"] += amount
-        for lead, p in in_period:
+        for lead, p, close in in_period:
             figures = sums[owner(level, lead.user_id, lead.team_id)]
             figures["weighted"] += p * lead.forecast_amount
-            if lead.category == "commit":
-                figures["commit"] += lead.forecast_amount
-            if lead.category in ("commit", "best_case"):
-                figures["best_case"] += lead.forecast_amount
+            if start <= close <= end:
+                if lead.category == "commit":
+                    figures["commit"] += lead.forecast_amount
+                if lead.category in ("commit", "best_case"):
+                    figures["best_case"] += lead.forecast_amount
         for lead in odoo:
             sums[owner(level, lead.user_id, lead.team_id)]["odoo"] += (
                 lead.probability / 100.0 * lead.expected_revenue
@@ -261,28 +327,20 @@ class CrmRelationalForecast(models.Model):
             figures["repeat"] += orders * value
             figures["repeat_orders"] += orders
         targets = self._targets(company, level, start, end)
-        # An owner with a target gets a line even without figures.
-        keys = list(dict.fromkeys([*sums, *targets]))
-        rate = [sums[key]["repeat_orders"] for key in keys]
-        return {
-            "level": level,
-            "keys": keys,
-            "sums": sums,
-            "targets": targets,
-            "index": {key: n for n, key in enumerate(keys)},
-            "rate": rate,
-            "value": [
-                sums[key]["repeat"] / r if r else 0.0 for key, r in zip(keys, rate, strict=True)
-            ],
-        }
+        # An owner with a target gets a line even without figures; an owner with only
+        # opportunities unlikely in the period gets none.
+        keys = [
+            key for key in dict.fromkeys([*sums, *targets])
+            if key in targets or any(abs(v) > 1e-9 for v in sums[key].values())
+        ]  # fmt: skip
+        return {"level": level, "keys": keys, "sums": sums, "targets": targets}
 
-    def _level_lines(self, level, start, end, quantiles):
+    def _level_lines(self, figures, start, end, quantiles):
         """Line values of one level for the period, with its simulated quantiles."""
-        keys, sums, targets, index = level["keys"], level["sums"], level["targets"], level["index"]
-        level = level["level"]
+        level, sums, targets = figures["level"], figures["sums"], figures["targets"]
         lines = []
-        for key in keys:
-            figures, (p10, p50, p90) = sums[key], quantiles[index[key]]
+        for key in figures["keys"]:
+            owner, (p10, p50, p90) = sums[key], quantiles[key]
             lines.append(
                 {
                     "level": level,
@@ -290,15 +348,15 @@ class CrmRelationalForecast(models.Model):
                     "team_id": key[0] if level == "team" else False,
                     "date_from": start,
                     "date_to": end,
-                    "closed": figures["closed"],
-                    "commit": figures["commit"],
-                    "best_case": figures["best_case"],
-                    "weighted": figures["weighted"],
-                    "odoo_weighted": figures["closed"] + figures["odoo"],
-                    "repeat": figures["repeat"],
-                    "p10": figures["closed"] + p10,
-                    "p50": figures["closed"] + p50,
-                    "p90": figures["closed"] + p90,
+                    "closed": owner["closed"],
+                    "commit": owner["commit"],
+                    "best_case": owner["best_case"],
+                    "weighted": owner["weighted"],
+                    "odoo_weighted": owner["closed"] + owner["odoo"],
+                    "repeat": owner["repeat"],
+                    "p10": owner["closed"] + p10,
+                    "p50": owner["closed"] + p50,
+                    "p90": owner["closed"] + p90,
                     "target": targets.get(key, 0.0),
                 }
             )
@@ -390,90 +448,3 @@ class CrmRelationalForecast(models.Model):
         while another transaction (a user's run or the scheduled job) holds it."""
         self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", key, company.id))
         return self.env.cr.fetchone()[0]
-
-    # ------------------------------------------------------------------ backtest
-
-    @api.model
-    def _backtest(self, company, periods=6, period_type="month", today=None):
-        """Replay the last ``periods`` closed periods (see ``_backtest_period``); the periods
-        with too little history to learn from are left out."""
-        today = today or fields.Date.context_today(self)
-        rows = [
-            self._backtest_period(company, start, end, today)
-            for start, end in self._backtest_bounds(periods, period_type, today)
-        ]
-        return [row for row in rows if row]
-
-    @api.model
-    def _backtest_bounds(self, periods, period_type, today):
-        """First and last day of the last ``periods`` periods over before ``today``, oldest
-        first."""
-        end = period_bounds(today, period_type)[0] - timedelta(days=1)
-        bounds = []
-        for _period in range(periods):
-            start = period_bounds(end, period_type)[0]
-            bounds.insert(0, (start, end))
-            end = start - timedelta(days=1)
-        return bounds
-
-    @api.model
-    def _backtest_period(self, company, start, end, today):
-        """Replay one closed period: at its start, learn from what had closed, score the
-        opportunities then open, and compare the revenue they were forecast to bring within
-        the period with what they did, for this forecast (learned probability, corrected
-        closing date) and Odoo's plain one (the stage's won odds as of then, times the expected
-        revenue of the opportunities whose expected closing falls in the period). The win
-        probabilities of those closed by ``today`` are scored too (Brier score, both ways).
-        None when nothing was won or nothing lost yet at the start: no forecast to replay."""
-        Model = self.env["crm.relational.forecast.model"]
-        moment = day_start(start)
-        try:
-            params = Model._learn(company, moment)["parameters"]
-        except UserError:
-            return None
-        leads = Model._open_leads(company, moment)
-        model = Model.new({"company_id": company.id, "parameters": params})
-        probabilities, closes = model._score(leads, moment)
-        finish = day_start(end + timedelta(days=1))
-        actual = sum(
-            lead.expected_revenue
-            for lead in leads
-            if lead.won_status == "won" and moment <= lead.date_closed < finish
-        )
-        ours = sum(
-            p * lead.expected_revenue
-            for lead, p, close in zip(leads, probabilities, closes, strict=True)
-            if start <= close <= end
-        )
-        stages = Model._visits(leads, Model._stage_ranks(), Model._stage_history(leads))
-        odds = [params["odds"].get(str(_stage_at(stages[lead.id], moment)), 0.0) for lead in leads]
-        plain = sum(
-            p * lead.expected_revenue
-            for lead, p in zip(leads, odds, strict=True)
-            if lead.date_deadline and start <= lead.date_deadline <= end
-        )
-        known = day_start(today)
-        scored = [
-            (float(p), stage_p, lead.won_status == "won")
-            for lead, p, stage_p in zip(leads, probabilities, odds, strict=True)
-            if lead.won_status in ("won", "lost") and lead.date_closed and lead.date_closed < known
-        ]
-        return {
-            "start": start,
-            "end": end,
-            "open": len(leads),
-            "actual": actual,
-            "forecast": ours,
-            "odoo": plain,
-            "scored": len(scored),
-            "brier": forecast.brier([p for p, _o, _w in scored], [w for _p, _o, w in scored]),
-            "brier_odoo": forecast.brier([o for _p, o, _w in scored], [w for _p, _o, w in scored]),
-        }
-
-
-def _stage_at(visits, moment):
-    stage = visits[0][0]
-    for visited, entered in visits:
-        if entered <= moment:
-            stage = visited
-    return stage

@@ -1,41 +1,34 @@
-import math
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
-from statistics import median
 
 import numpy as np
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..analytics import forecast
+from ..analytics import forecast, win
 
-# Share of the closed opportunities, the most recently closed, kept aside to measure calibration.
-HOLDOUT_SHARE = 0.2
-# Fewer closed opportunities than this: calibration is measured on the training examples.
-HOLDOUT_MIN = 40
-# Days an opportunity without a deadline nor history is expected to stay open.
-DEFAULT_REMAINING_DAYS = 30
-TIERS = ("A", "B", "C")
 # First key of the advisory lock that keeps two fits of a company's model apart.
 FIT_LOCK = 2_918_434
+# The horizon (days) and window of the model's own out-of-time check.
+CHECK_HORIZON = 91
+# A held-out Brier score below this is a defect (an outcome given away), not a result.
+DEFECT_BRIER = 0.01
 
 
 class CrmRelationalForecastModel(models.Model):
-    """A win probability model fitted on one company's closed opportunities.
+    """A win probability model learned from one company's opportunities as they were known.
 
-    Each closed opportunity gives one example per stage it went through (from the stage
-    tracking, or every stage up to the one it reached when there is no history), labelled won
-    or lost: the model answers "an opportunity in this stage, of this team, salesperson, amount,
-    age and customer, how likely is it to be won?". Features: stage, team, salesperson, amount,
-    days taken to reach the stage, the customer's value tier and health (crm_relational), and
-    Odoo's predictive-scoring statistic for the stage (won / (won + lost) of the opportunities
-    that went through it, smoothed as Odoo does). The most recently closed fifth is held out:
-    its older half recalibrates the probabilities (Platt), its newer half measures calibration,
-    before the final fit on everything.
-    """
+    Every opportunity contributes each week of its open life, described as it was at the week's
+    start (stage, days open, amount, salesperson, team, the customer's orders and opportunities
+    before) with what happened in it: won, lost, moved on or nothing. The weekly chances of each
+    are learned, and an open opportunity is walked forward week by week to its chance of being
+    won by each coming week (see ``analytics/win.py``; the models read rows and write results).
+    The check: learned from what was known half a year before, then the pipelines open in the
+    following months scored as they were, against their outcome within a quarter, next to the
+    base rate and the won share of the stage (Odoo's predictive-scoring statistic) known then."""
 
     _name = "crm.relational.forecast.model"
     _description = "Win Probability Model"
@@ -45,20 +38,27 @@ class CrmRelationalForecastModel(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     date = fields.Datetime(string="Fitted On", required=True, readonly=True)
     closed_before = fields.Datetime(
-        readonly=True, help="Only opportunities closed before this moment were learned from."
+        string="Known On",
+        readonly=True,
+        help="Only what was known at this moment was learned from.",
     )
     lead_count = fields.Integer(
-        string="Closed Opportunities", readonly=True, help="Closed opportunities learned from."
+        string="Closed Opportunities",
+        readonly=True,
+        help="Opportunities closed by then, whose whole open life was learned from.",
     )
     example_count = fields.Integer(
-        string="Examples", readonly=True, help="One per closed opportunity and stage it reached."
+        string="Examples",
+        readonly=True,
+        help="Weeks of the opportunities' open lives learned from, each with what happened in "
+        "it (won, lost, moved on or nothing).",
     )
     holdout_count = fields.Integer(
         string="Held-out Examples",
         readonly=True,
-        help="Examples of the most recently closed tenth of the opportunities, on which "
-        "calibration is measured; the tenth before recalibrates the model (0: too few to hold "
-        "out, measured on the training examples).",
+        help="Opportunities of the pipelines open in recent months, scored by a model learned "
+        "from what was known before them, with their outcome within a quarter known since (0: "
+        "the history is too short to check).",
     )
     won_rate = fields.Float(
         string="Won Share (%)",
@@ -70,14 +70,21 @@ class CrmRelationalForecastModel(models.Model):
         string="Brier Score",
         readonly=True,
         digits=(16, 4),
-        help="Mean squared error of the predicted win probability on the held-out examples "
-        "(0 is perfect, 0.25 is a coin toss).",
+        help="Mean squared error of the chance of winning within a quarter on the held-out "
+        "opportunities (0 would be perfect and is a defect; 0.25 is a coin toss).",
     )
     brier_baseline = fields.Float(
-        string="Brier Score of Odoo's Stage Odds",
+        string="Brier Score of the Stage Odds",
         readonly=True,
         digits=(16, 4),
-        help="The same measure for Odoo's predictive-scoring odds of the stage alone.",
+        help="The same measure for the won share of the stage alone, Odoo's predictive-scoring "
+        "statistic, learned at the same moment.",
+    )
+    brier_base_rate = fields.Float(
+        string="Brier Score of the Base Rate",
+        readonly=True,
+        digits=(16, 4),
+        help="The same measure for one constant probability, the share won then.",
     )
     scored_count = fields.Integer(
         string="Open Opportunities Scored", readonly=True, help="Open opportunities scored."
@@ -88,25 +95,33 @@ class CrmRelationalForecastModel(models.Model):
         string="Reliability",
         compute="_compute_calibration_html",
         sanitize=False,
-        help="Held-out examples grouped by predicted win probability: the mean predicted "
-        "probability against the share actually won. The closer the two, the more reliable.",
+        help="Held-out opportunities grouped by predicted chance: the mean prediction against "
+        "the share actually won. The closer the two, the more reliable.",
     )
-    slippage_html = fields.Html(
-        string="Stage Slippage",
+    horizon_html = fields.Html(
+        string="Closing Time",
         compute="_compute_calibration_html",
         sanitize=False,
-        help="Per stage, over the won opportunities that went through it: the median days they "
-        "closed after their expected closing date, and the median days from the stage to closing.",
+        help="Per stage: the weeks opportunities spent open in it, and the share of those weeks "
+        "that ended won, lost or moved on.",
     )
 
     @api.depends("calibration", "parameters")
     def _compute_calibration_html(self):
         stages = (
             self.env["crm.stage"]
-            .browse({int(s) for m in self for s in (m.parameters or {}).get("slip_days", {})})
+            .browse(
+                {
+                    int(s)
+                    for m in self
+                    for s in (m.parameters or {}).get("by_stage", {})
+                    if s.isdigit()
+                }
+            )
             .exists()
         )
         names = {str(stage.id): stage.name for stage in stages}
+        names[win.UNKNOWN] = self.env._("Unknown (imported)")
         for model in self:
             rows = Markup("").join(
                 Markup(
@@ -126,36 +141,48 @@ class CrmRelationalForecastModel(models.Model):
                 self.env._("Observed Won"),
                 rows,
             )
-            params = model.parameters or {}
-            slips = Markup("").join(
+            by_stage = (model.parameters or {}).get("by_stage", {})
+            rows = Markup("").join(
                 Markup(
-                    "<tr><td>{}</td><td class='text-end'>{:+.0f}</td>"
-                    "<td class='text-end'>{:.0f}</td></tr>"
-                ).format(escape(names.get(stage, stage)), slip, params["remaining_days"][stage])
-                for stage, slip in params.get("slip_days", {}).items()
+                    "<tr><td>{}</td><td class='text-end'>{}</td><td class='text-end'>{:.1%}</td>"
+                    "<td class='text-end'>{:.1%}</td><td class='text-end'>{:.1%}</td></tr>"
+                ).format(names.get(stage, stage), f["weeks"], f["won"], f["lost"], f["moved"])
+                for stage, f in by_stage.items()
             )
-            model.slippage_html = Markup(
-                "<table class='table table-sm'><thead><tr><th>{}</th>"
-                "<th class='text-end'>{}</th><th class='text-end'>{}</th></tr></thead>"
-                "<tbody>{}</tbody></table>"
+            model.horizon_html = Markup(
+                "<table class='table table-sm'><thead><tr><th>{}</th><th class='text-end'>{}</th>"
+                "<th class='text-end'>{}</th><th class='text-end'>{}</th>"
+                "<th class='text-end'>{}</th></tr></thead><tbody>{}</tbody></table>"
             ).format(
                 self.env._("Stage"),
-                self.env._("Closes Later Than Expected (days)"),
-                self.env._("Days to Close From the Stage"),
-                slips,
+                self.env._("Weeks Open"),
+                self.env._("Won That Week"),
+                self.env._("Lost That Week"),
+                self.env._("Moved On That Week"),
+                rows,
             )
 
-    # ------------------------------------------------------------------ history
+    # ------------------------------------------------------------------ reading
 
-    def _stage_ranks(self):
-        stages = self.env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
-        return {stage_id: rank for rank, stage_id in enumerate(stages.ids)}
+    def _won_stages(self):
+        return set(self.env["crm.stage"].search([("is_won", "=", True)]).ids)
+
+    def _creation_subtypes(self):
+        subtype = self.env.ref("crm.mt_lead_create", raise_if_not_found=False)
+        if not subtype:
+            return []
+        return (
+            self.env["mail.message.subtype"]
+            .search(["|", ("id", "=", subtype.id), ("parent_id", "=", subtype.id)])
+            .ids
+        )
 
     def _lead_rows(self, company, where, with_forgotten=False):
-        """Opportunities of ``company`` matching ``where`` with their customer's tier/health.
-        Those of customers erased at their request (Forgotten) are left out, as learning and
-        scoring must not use them, unless ``with_forgotten`` (the forecast's pipeline: revenue
-        still expected, nothing learned from it)."""
+        """Opportunities of ``company`` matching ``where``, with whether their life was recorded
+        (a creation message, as Odoo posts; imports have none). Those of customers erased at
+        their request (Forgotten) are left out, as learning and scoring must not use them,
+        unless ``with_forgotten`` (the forecast's pipeline: revenue still expected, nothing
+        learned from it)."""
         if not with_forgotten:
             where = SQL("%s AND NOT COALESCE(cp.relational_forgotten, FALSE)", where)
         self.env.flush_all()
@@ -164,29 +191,27 @@ class CrmRelationalForecastModel(models.Model):
                 """
             SELECT l.id, l.stage_id, l.team_id, l.user_id, COALESCE(l.expected_revenue, 0),
                    l.create_date, l.date_closed, l.date_deadline, l.won_status,
-                   COALESCE(l.date_last_stage_update, l.create_date), prof.value_tier,
-                   prof.health_score, COALESCE(l.probability, 0), l.forecast_effective_category,
+                   COALESCE(l.probability, 0), l.forecast_effective_category,
                    COALESCE(l.forecast_effective_amount, 0), p.commercial_partner_id,
-                   l.relational_win_probability, l.relational_close_date
+                   EXISTS (SELECT 1 FROM mail_message m
+                            WHERE m.model = 'crm.lead' AND m.res_id = l.id
+                              AND m.subtype_id = ANY(%(created)s))
               FROM crm_lead l
               LEFT JOIN res_partner p ON p.id = l.partner_id
               LEFT JOIN res_partner cp ON cp.id = p.commercial_partner_id
-              LEFT JOIN crm_relational_profile prof
-                ON prof.partner_id = p.commercial_partner_id AND prof.company_id = %(company)s
              WHERE l.type = 'opportunity' AND l.company_id = %(company)s AND %(where)s
              ORDER BY l.date_closed, l.id
                 """,
                 company=company.id,
                 where=where,
+                created=self._creation_subtypes(),
             )
         )
         return [_Lead(*row) for row in self.env.cr.fetchall()]
 
-    def _closed_leads(self, company, before):
-        return self._lead_rows(
-            company,
-            SQL("l.won_status IN ('won', 'lost') AND l.date_closed < %s", before),
-        )
+    def _known_leads(self, company, moment):
+        """Every opportunity created by ``moment`` (closed or not since)."""
+        return self._lead_rows(company, SQL("l.create_date <= %s", moment))
 
     def _open_leads(self, company, moment, with_forgotten=False):
         """Opportunities open at ``moment``: created before, closed after (or not yet)."""
@@ -200,277 +225,193 @@ class CrmRelationalForecastModel(models.Model):
             with_forgotten=with_forgotten,
         )
 
-    def _stage_history(self, leads):
-        """For each lead, its stage changes in order: (moment, old stage, new stage)."""
-        field = self.env["ir.model.fields"]._get("crm.lead", "stage_id")
-        history = defaultdict(list)
+    def _tracking(self, leads):
+        """For each lead, its tracked changes in order, (moment, old, new), of the stage and of
+        the expected revenue: ``(stages, amounts)``."""
+        Fields = self.env["ir.model.fields"]
+        stage = Fields._get("crm.lead", "stage_id").id
+        amount = Fields._get("crm.lead", "expected_revenue").id
+        stages, amounts = defaultdict(list), defaultdict(list)
         if leads:
             self.env.cr.execute(
                 SQL(
                     """
-                SELECT m.res_id, m.date, v.old_value_integer, v.new_value_integer
+                SELECT m.res_id, m.date, v.field_id, v.old_value_integer, v.new_value_integer,
+                       v.old_value_float, v.new_value_float
                   FROM mail_tracking_value v
                   JOIN mail_message m ON m.id = v.mail_message_id
-                 WHERE v.field_id = %s AND m.model = 'crm.lead' AND m.res_id = ANY(%s)
+                 WHERE v.field_id IN %s AND m.model = 'crm.lead' AND m.res_id = ANY(%s)
                  ORDER BY m.res_id, m.date, m.id
                     """,
-                    field.id,
+                    (stage, amount),
                     [lead.id for lead in leads],
                 )
             )
-            for lead_id, moment, old, new in self.env.cr.fetchall():
-                history[lead_id].append((moment, old, new))
+            for lead_id, moment, field, old, new, old_amount, new_amount in self.env.cr.fetchall():
+                if field == stage:
+                    stages[lead_id].append((moment, old or None, new or None))
+                else:
+                    amounts[lead_id].append((moment, old_amount or 0.0, new_amount or 0.0))
+        return stages, amounts
+
+    def _customer_history(self, company, leads, until):
+        """The confirmed orders and closed opportunities, before ``until``, of the customers of
+        ``leads``."""
+        customers = sorted({lead.customer_id for lead in leads if lead.customer_id})
+        history = win.History()
+        if not customers:
+            return history
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT c.commercial_partner_id, o.date_order,
+                   o.amount_untaxed / COALESCE(NULLIF(o.currency_rate, 0), 1)
+              FROM sale_order o
+              JOIN res_partner c ON c.id = o.partner_id
+             WHERE o.company_id = %s AND o.state = 'sale' AND o.date_order < %s
+               AND c.commercial_partner_id = ANY(%s)
+             ORDER BY o.date_order
+                """,
+                company.id,
+                until,
+                customers,
+            )
+        )
+        for customer, moment, amount in self.env.cr.fetchall():
+            history.orders.setdefault(customer, []).append((moment, float(amount or 0.0)))
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT c.commercial_partner_id, l.date_closed, l.won_status = 'won'
+              FROM crm_lead l
+              JOIN res_partner c ON c.id = l.partner_id
+             WHERE l.company_id = %s AND l.type = 'opportunity'
+               AND l.won_status IN ('won', 'lost') AND l.date_closed < %s
+               AND c.commercial_partner_id = ANY(%s)
+             ORDER BY l.date_closed
+                """,
+                company.id,
+                until,
+                customers,
+            )
+        )
+        for customer, moment, won in self.env.cr.fetchall():
+            history.outcomes.setdefault(customer, []).append((moment, won))
         return history
 
-    def _visits(self, leads, ranks, history):
-        """For each lead, the open stages it went through with the moment it entered each.
-
-        From the stage tracking when there is one; otherwise a closed opportunity is taken to
-        have gone through every stage up to the one it reached (all of them when won), entered
-        at even intervals, and an open one to be in its stage since its last stage change."""
-        last_rank = max(ranks.values(), default=0)
-        by_rank = {rank: stage for stage, rank in ranks.items()}
-        visits = {}
-        for lead in leads:
-            changes = history.get(lead.id)
-            if changes:
-                path = [(lead.create_date, changes[0][1])] + [(m, new) for m, _o, new in changes]
-                seen, visit = set(), []
-                for moment, stage in path:
-                    if stage in ranks and stage not in seen:
-                        seen.add(stage)
-                        visit.append((stage, moment))
-            elif lead.won_status == "pending" and not lead.date_closed:
-                visit = [(lead.stage_id, lead.date_last_stage_update)]
-            else:
-                reached = last_rank if lead.won_status == "won" else ranks.get(lead.stage_id, 0)
-                span = (lead.date_closed or lead.create_date) - lead.create_date
-                visit = [
-                    (by_rank[rank], lead.create_date + span * rank / (reached + 1))
-                    for rank in range(reached + 1)
-                    if rank in by_rank
-                ]
-            visits[lead.id] = visit or [(lead.stage_id, lead.create_date)]
-        return visits
-
-    # ------------------------------------------------------------------ features
-
-    @staticmethod
-    def _stage_odds(examples):
-        """Odoo's predictive-scoring statistic per stage: (won + 0.1) / (won + lost + 0.2)."""
-        counts = defaultdict(lambda: [0, 0])
-        for stage, won in examples:
-            counts[stage][0 if won else 1] += 1
-        return {
-            str(stage): (won + 0.1) / (won + lost + 0.2) for stage, (won, lost) in counts.items()
-        }
-
-    @staticmethod
-    def _vocabulary(examples):
-        teams = sorted({e["team"] for e in examples if e["team"]})
-        users = sorted({e["user"] for e in examples if e["user"]})
-        stages = sorted({e["stage"] for e in examples})
-        return {"stages": stages, "teams": teams, "users": users}
-
-    @staticmethod
-    def _matrix(examples, vocabulary, odds):
-        """One row per example: stage, team, salesperson and tier one-hot; log amount, log days
-        to reach the stage, health and the logit of Odoo's stage odds."""
-        columns = {}
-        for name in ("stages", "teams", "users"):
-            for value in vocabulary[name]:
-                columns[name, value] = len(columns)
-        for tier in TIERS:
-            columns["tier", tier] = len(columns)
-        numeric = len(columns)
-        X = np.zeros((len(examples), numeric + 4))
-        for row, example in enumerate(examples):
-            for key in (
-                ("stages", example["stage"]),
-                ("teams", example["team"]),
-                ("users", example["user"]),
-                ("tier", example["tier"]),
-            ):
-                if key in columns:
-                    X[row, columns[key]] = 1.0
-            stage_odds = min(max(odds.get(str(example["stage"]), 0.5), 1e-3), 1 - 1e-3)
-            X[row, numeric:] = (
-                math.log1p(max(example["amount"], 0.0)),
-                math.log1p(max(example["age"], 0.0)),
-                (example["health"] if example["health"] is not None else 50) / 100.0,
-                math.log(stage_odds / (1 - stage_odds)),
+    def _deals(self, leads):
+        """The engine's view of ``leads``."""
+        changes, amounts = self._tracking(leads)
+        return [
+            win.Deal(
+                id=lead.id,
+                created=lead.create_date,
+                closed=lead.date_closed if lead.won_status in ("won", "lost") else None,
+                won=lead.won_status == "won" if lead.won_status in ("won", "lost") else None,
+                stage=lead.stage_id,
+                amount=lead.expected_revenue,
+                user=lead.user_id,
+                team=lead.team_id,
+                customer=lead.customer_id,
+                changes=changes.get(lead.id, []),
+                amounts=amounts.get(lead.id, []),
+                recorded=lead.recorded,
             )
-        return X
+            for lead in leads
+        ]
 
-    @staticmethod
-    def _example(lead, stage, moment):
-        return {
-            "stage": stage,
-            "team": lead.team_id,
-            "user": lead.user_id,
-            "tier": lead.value_tier,
-            "health": lead.health_score,
-            "amount": lead.expected_revenue,
-            "age": max((moment - lead.create_date).total_seconds() / 86400.0, 0.0),
-        }
-
-    def _examples(self, leads, visits):
-        examples, outcomes, closed_at = [], [], []
-        for lead in leads:
-            for stage, moment in visits[lead.id]:
-                examples.append(self._example(lead, stage, moment))
-                outcomes.append(1.0 if lead.won_status == "won" else 0.0)
-                closed_at.append(lead.date_closed)
-        return examples, np.array(outcomes), closed_at
-
-    def _fit_examples(self, examples, outcomes):
-        """Vocabulary, stage odds, scaling and weights fitted on these examples."""
-        odds = self._stage_odds((e["stage"], y) for e, y in zip(examples, outcomes, strict=True))
-        vocabulary = self._vocabulary(examples)
-        X, mean, scale = forecast.standardize(self._matrix(examples, vocabulary, odds))
-        weights = forecast.fit_logistic(X, outcomes)
-        return {
-            "vocabulary": vocabulary,
-            "odds": odds,
-            "mean": mean.tolist(),
-            "scale": scale.tolist(),
-            "weights": weights.tolist(),
-        }
-
-    def _predict(self, params, examples):
-        if not examples:
-            return np.zeros(0)
-        X = self._matrix(examples, params["vocabulary"], params["odds"])
-        X, _mean, _scale = forecast.standardize(
-            X, np.array(params["mean"]), np.array(params["scale"])
-        )
-        return forecast.apply_platt(
-            forecast.predict(X, np.array(params["weights"])), params.get("platt", (1.0, 0.0))
-        )
-
-    @staticmethod
-    def _slippage(leads, visits):
-        """Per stage, over won opportunities that went through it: the median days they closed
-        after their expected closing date, and the median days from the stage to closing."""
-        slips, remaining = defaultdict(list), defaultdict(list)
-        for lead in leads:
-            if lead.won_status != "won" or not lead.date_closed:
-                continue
-            for stage, moment in visits[lead.id]:
-                remaining[str(stage)].append((lead.date_closed - moment).total_seconds() / 86400)
-                if lead.date_deadline:
-                    slips[str(stage)].append((lead.date_closed.date() - lead.date_deadline).days)
-        all_slips = [s for values in slips.values() for s in values]
-        all_remaining = [r for values in remaining.values() for r in values]
-        default_slip = median(all_slips) if all_slips else 0.0
-        default_remaining = median(all_remaining) if all_remaining else DEFAULT_REMAINING_DAYS
-        stages = sorted(set(slips) | set(remaining), key=int)
-        return {
-            "slip_days": {s: median(slips[s]) if slips[s] else default_slip for s in stages},
-            "remaining_days": {
-                s: median(remaining[s]) if remaining[s] else default_remaining for s in stages
-            },
-            "default_slip": default_slip,
-            "default_remaining": default_remaining,
-        }
-
-    # ------------------------------------------------------------------ fitting and scoring
+    # ------------------------------------------------------------------ learning and scoring
 
     @api.model
     def _fit(self, company, moment=None):
-        """Fit, measure and store the model of ``company`` on what closed before ``moment``."""
+        """Fit, check and store the model of ``company`` on what was known at ``moment``."""
         # sudo: the model is written by the nightly job or a manager for the whole company
         return self.sudo().create(self._learn(company, moment)).sudo(False)
 
     @api.model
-    def _learn(self, company, moment=None):
-        """The values of a model of ``company`` fitted on what closed before ``moment``."""
+    def _learn(self, company, moment=None, check=True):
+        """The values of a model of ``company`` learned from what was known at ``moment``."""
         moment = moment or fields.Datetime.now()
-        ranks = self._stage_ranks()
-        leads = self._closed_leads(company, moment)
-        if not any(lead.won_status == "won" for lead in leads) or all(
-            lead.won_status == "won" for lead in leads
-        ):
+        leads = self._known_leads(company, moment)
+        closed = [
+            lead
+            for lead in leads
+            if lead.won_status in ("won", "lost") and (lead.date_closed or moment) < moment
+        ]
+        won = sum(lead.won_status == "won" for lead in closed)
+        deals = self._deals(leads)
+        history = self._customer_history(company, leads, moment)
+        won_stages = self._won_stages()
+        params = win.fit(deals, moment, won_stages, history) if won and won < len(closed) else None
+        if not params:
             raise UserError(
                 self.env._(
-                    "%(company)s needs both won and lost opportunities before win "
+                    "%(company)s needs more won and lost opportunities before win "
                     "probabilities can be learned.",
                     company=company.name,
                 )
             )
-        visits = self._visits(leads, ranks, self._stage_history(leads))
-        examples, outcomes, _closed = self._examples(leads, visits)
-        # The oldest closed learn, the next tenth recalibrates, the newest tenth measures.
-        held = int(len(leads) * HOLDOUT_SHARE) if len(leads) >= HOLDOUT_MIN else 0
-        train = leads[: len(leads) - held]
-        recent, test = (
-            leads[len(leads) - held : len(leads) - held // 2],
-            leads[len(leads) - held // 2 :],
-        )
-        platt = (1.0, 0.0)
-        if held and len({lead.won_status for lead in train}) == 2:
-            train_x, train_y, _c = self._examples(train, visits)
-            recent_x, recent_y, _c = self._examples(recent, visits)
-            test_x, test_y, _c = self._examples(test, visits)
-            measured = self._fit_examples(train_x, train_y)
-            platt = forecast.fit_platt(self._predict(measured, recent_x), recent_y)
-            measured["platt"] = platt
-        else:
-            held, test_x, test_y = 0, examples, outcomes
-            measured = None
-        params = self._fit_examples(examples, outcomes)
-        params["platt"] = platt
-        measured = measured or params
-        predicted = self._predict(measured, test_x)
-        baseline = np.array([measured["odds"].get(str(e["stage"]), 0.5) for e in test_x])
-        params.update(self._slippage(leads, visits))
-        return {
+        values = {
             "company_id": company.id,
             "date": fields.Datetime.now(),
             "closed_before": moment,
-            "lead_count": len(leads),
-            "example_count": len(examples),
-            "holdout_count": len(test_x) if held else 0,
-            "won_rate": 100.0 * sum(lead.won_status == "won" for lead in leads) / len(leads),
-            "brier": forecast.brier(predicted, test_y),
-            "brier_baseline": forecast.brier(baseline, test_y),
+            "lead_count": len(closed),
+            "example_count": params["examples"],
+            "won_rate": 100.0 * won / len(closed),
             "parameters": params,
-            "calibration": forecast.reliability(predicted, test_y),
+            "holdout_count": 0,
         }
+        check = check and win.holdout(deals, moment, won_stages, history, horizon=CHECK_HORIZON)
+        if check:
+            outcomes = check["outcomes"]
+            brier = forecast.brier(check["predicted"], outcomes)
+            if brier < DEFECT_BRIER:
+                # Sales are never that certain: something in the history gives the outcome
+                # away. Better no model (Odoo's probabilities) than a confident wrong one.
+                raise UserError(
+                    self.env._(
+                        "The win probabilities learned for %(company)s predict the held-out "
+                        "opportunities almost perfectly (Brier score %(brier)s): the history "
+                        "records won and lost opportunities in ways that give the outcome "
+                        "away. No model is kept; Odoo's probabilities are used meanwhile.",
+                        company=company.name,
+                        brier=f"{brier:.4f}",
+                    )
+                )
+            values.update(
+                holdout_count=len(outcomes),
+                brier=brier,
+                brier_baseline=forecast.brier(check["stage_odds"], outcomes),
+                brier_base_rate=forecast.brier(check["base_rate"], outcomes),
+                calibration=forecast.reliability(check["predicted"], outcomes),
+            )
+        params["drift"] = check["drift"] if check else win.DRIFT_RANGE[1]
+        return values
 
-    def _score(self, leads, moment, ranks=None, history=None):
-        """Win probability (0-1) and corrected closing date of open ``leads`` at ``moment``."""
-        self.ensure_one()
-        ranks = ranks or self._stage_ranks()
-        history = self._stage_history(leads) if history is None else history
-        visits = self._visits(leads, ranks, history)
-        params = self.parameters
-        examples, closes = [], []
-        for lead in leads:
-            stage, entered = visits[lead.id][0]
-            for visited, at in visits[lead.id]:
-                if at <= moment:
-                    stage, entered = visited, at
-            examples.append(self._example(lead, stage, entered))
-            key = str(stage)
-            if lead.date_deadline:
-                slip = params["slip_days"].get(key, params["default_slip"])
-                close = lead.date_deadline + timedelta(days=round(slip))
-            else:
-                remaining = params["remaining_days"].get(key, params["default_remaining"])
-                close = entered.date() + timedelta(days=round(remaining))
-            closes.append(max(close, moment.date()))
-        return self._predict(params, examples), closes
+    def _score(self, leads, moment, params=None):
+        """The chances of ``leads`` (open at ``moment``) being won by the end of each of the
+        coming weeks: an array (leads x weeks)."""
+        params = params or self.parameters
+        company = self.company_id or self.env.company
+        history = self._customer_history(company, leads, moment)
+        won_stages = self._won_stages()
+        states = [win.state_at(deal, moment, won_stages, history) for deal in self._deals(leads)]
+        return win.project(params, states)
 
-    def _score_open(self):
-        """Write the win probability and corrected closing date of the company's open
-        opportunities, in one statement; those of forgotten customers are emptied."""
+    def _score_open(self, moment=None):
+        """Write the chance of being won and the likely closing date (half of the chance by then)
+        of the company's open opportunities, in one statement; those of forgotten customers
+        are emptied."""
         self.ensure_one()
-        now = fields.Datetime.now()
+        moment = moment or fields.Datetime.now()
         leads = [
-            lead for lead in self._open_leads(self.company_id, now) if lead.won_status == "pending"
+            lead
+            for lead in self._open_leads(self.company_id, moment)
+            if lead.won_status == "pending"
         ]
-        probabilities, closes = self._score(leads, now)
+        F = self._score(leads, moment)
+        days = win.median_close_days(F)
+        today = moment.date()
         self.env.cr.execute(
             SQL(
                 """
@@ -481,8 +422,8 @@ class CrmRelationalForecastModel(models.Model):
              WHERE l.id = v.id
                 """,
                 [lead.id for lead in leads],
-                [round(100.0 * float(p), 2) for p in probabilities],
-                closes,
+                [round(100.0 * float(p), 2) for p in win.eventually(F)],
+                [today + timedelta(days=round(d)) for d in days],
             )
         )
         # Customers erased at their request keep no learned score on their opportunities.
@@ -509,7 +450,7 @@ class CrmRelationalForecastModel(models.Model):
 
     @api.model
     def _cron_fit(self):
-        """Refit every company's model on its closed opportunities and rescore the open ones."""
+        """Refit every company's model on its history and rescore the open opportunities."""
         for company in self.env["res.company"].search([("active", "=", True)]):
             # A manager's refit of the company waits for the job's, and the other way round.
             self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", FIT_LOCK, company.id))
@@ -550,7 +491,85 @@ class CrmRelationalForecastModel(models.Model):
 
     @api.model
     def _current(self, company):
-        return self.search([("company_id", "=", company.id)], limit=1)
+        """The company's latest model, unless it was learned by an earlier release (another
+        shape of parameters: the forecast then learns anew)."""
+        model = self.search([("company_id", "=", company.id)], limit=1)
+        return model if "events" in (model.parameters or {}) else self.browse()
+
+    # ------------------------------------------------------------------ Odoo's own scoring
+
+    @api.model
+    def _odoo_probabilities(self, leads, moment):
+        """Odoo's predictive lead scoring of ``leads`` (open at ``moment``) as Odoo computed it
+        then: its own frequency rebuild and naive Bayes, run on the database put back to that
+        moment inside a savepoint that is rolled back (what closed after is open again, what
+        was created after is left out, each open lead in its stage of then). Values 0-1.
+        Run by the backtest job, as the superuser: Odoo's rebuild empties its frequency table,
+        which Odoo's own job alone may do."""
+        if not leads:
+            return np.zeros(0)
+        won_stages = self._won_stages()
+        first = self.env["crm.stage"].search([("is_won", "=", False)], limit=1).id
+        stages = []
+        for deal in self._deals(leads):
+            state = win.state_at(deal, moment, won_stages, win.History())
+            stage = state["stage"]
+            stages.append(int(stage) if stage != win.UNKNOWN else first)
+        Lead = self.env["crm.lead"]
+        self.env.flush_all()
+        probabilities, restarted = {}, False
+        try:
+            with self.env.cr.savepoint(flush=False):
+                restarted = self._rewind(moment, [lead.id for lead in leads], stages)
+                Lead._rebuild_pls_frequency_table()
+                probabilities = Lead.browse(
+                    [lead.id for lead in leads]
+                )._pls_get_naive_bayes_probabilities(batch_mode=True)
+                raise _Rewound
+        except _Rewound:
+            pass
+        self.env.invalidate_all()
+        if restarted:  # the start date cached during the savepoint is gone with it
+            self.env.registry.clear_cache()
+        if isinstance(probabilities, tuple):
+            probabilities = probabilities[0]
+        return np.array([probabilities.get(lead.id, 0.0) / 100.0 for lead in leads])
+
+    def _rewind(self, moment, lead_ids, stages):
+        """Put the opportunities back as they were at ``moment`` (see ``_odoo_probabilities``);
+        True when Odoo's scoring start date had to be moved before it."""
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE crm_lead SET won_status = 'pending', active = FALSE
+             WHERE create_date > %(at)s OR date_closed > %(at)s
+                """,
+                at=moment,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+            UPDATE crm_lead l SET won_status = 'pending', active = TRUE, stage_id = v.stage
+              FROM unnest(%s::int[], %s::int[]) AS v(id, stage)
+             WHERE l.id = v.id
+                """,
+                lead_ids,
+                stages,
+            )
+        )
+        self.env.invalidate_all()
+        start = self.env["crm.lead"]._pls_get_safe_start_date()
+        if start and str(start) <= str(moment.date()):
+            return False
+        # Odoo's scoring counts from its start date; one after the moment (the scoring switched
+        # on after the history was imported) would count nothing. Rolled back with the savepoint.
+        self.env["ir.config_parameter"].set_param("crm.pls_start_date", "2000-01-01")
+        return True
+
+
+class _Rewound(Exception):
+    """Rolls back the savepoint in which the database was put back to a past moment."""
 
 
 class _Lead:
@@ -559,9 +578,8 @@ class _Lead:
     # In the order of the columns of ``_lead_rows``.
     __slots__ = (  # noqa: RUF023
         "id", "stage_id", "team_id", "user_id", "expected_revenue", "create_date",
-        "date_closed", "date_deadline", "won_status", "date_last_stage_update", "value_tier",
-        "health_score", "probability", "category", "forecast_amount", "customer_id",
-        "stored_probability", "stored_close",
+        "date_closed", "date_deadline", "won_status", "probability", "category",
+        "forecast_amount", "customer_id", "recorded",
     )  # fmt: skip
 
     def __init__(self, *values):

@@ -2,9 +2,9 @@
 
 Each week of its open life a deal may be won (mostly from the last stage), lost, or move one stage
 on; all chances fall with the weeks open, a salesperson's skill and the amount move the chance of
-winning, and a share of the deals ("zombies") move on like the others but never close. Recorded as Odoo records it: a won deal
-by a tracked change into the won stage, a lost one with no change at all; an import keeps nothing
-of either."""
+winning, and a share of the deals ("zombies") move on like the others but never close. Recorded
+as Odoo records it: a won deal by a tracked change into the won stage, a lost one with no change
+at all; an import keeps nothing of either."""
 
 import math
 import random
@@ -26,8 +26,10 @@ def week_chances(stage, week, user, amount):
 
 def simulate(count, seed=0, start=datetime(2023, 1, 2), days=900, recording="odoo", outcome=None):
     """``count`` deals created evenly over ``days`` from ``start``. ``recording``: "odoo",
-    "import" (no trace of stages) or "mixed" (half each, at random). ``outcome``: when given, a
-    chance of winning that replaces the process's (the outcome then depends on nothing)."""
+    "import" (no trace of stages), "mixed" (half each, at random) or "untracked" (the won deals
+    keep no trace of their stages, as when won in the transaction that created them).
+    ``outcome``: when given, a chance of winning that replaces the process's (the outcome then
+    depends on nothing)."""
     rng, styles = random.Random(seed), random.Random(seed + 1)
     deals = []
     for number in range(count):
@@ -53,7 +55,11 @@ def simulate(count, seed=0, start=datetime(2023, 1, 2), days=900, recording="odo
                 changes.append((moment, stage, stage + 1))
                 stage += 1
             week += 1
-        recorded = recording == "odoo" or (recording == "mixed" and styles.random() < 0.5)
+        recorded = recording in ("odoo", "untracked") or (
+            recording == "mixed" and styles.random() < 0.5
+        )
+        if recording == "untracked" and won:  # won in the transaction that created it
+            changes = []
         deals.append(
             win.Deal(
                 id=number, created=created, closed=closed, won=won,

@@ -3,6 +3,8 @@ import random
 from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
+from dateutil.relativedelta import relativedelta
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL
@@ -208,9 +210,88 @@ class TestForecastArithmetic(ForecastCase):
         )
 
 
+class TestRecordedAsOdooRecords(ForecastCase):
+    """The same history recorded three ways, as Odoo records it: won by ``action_set_won``
+    (a tracked move into the won stage), lost by ``action_set_lost`` (archived, no stage
+    change), or imported in its final state without any tracking. Who won depends on the stage;
+    how it was recorded must not teach anything."""
+
+    MOMENT = datetime(2026, 10, 1)
+
+    @classmethod
+    def _history(cls, company, imported):
+        """160 closed and 40 open opportunities of ``company``; those whose number is in
+        ``imported`` are created in their final state without tracking (closed or open)."""
+        rng = random.Random(5)
+        won_stage = cls.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        Lead = cls.env["crm.lead"].with_company(company)
+        natives, dates, outcomes = {}, [], {}
+        for n in range(200):
+            rank = rng.randrange(3)
+            created = datetime(2025, 9, 1) + timedelta(days=rng.randrange(330))
+            closed = created + timedelta(days=rng.randrange(10, 70)) if n < 160 else None
+            won = closed is not None and rng.random() < 0.15 + 0.3 * rank
+            values = {"name": f"Recorded {n}", "type": "opportunity", "expected_revenue": 1000,
+                      "company_id": company.id, "user_id": False, "team_id": False,
+                      "partner_id": cls.customer.id, "stage_id": cls.stages[rank].id}  # fmt: skip
+            if n in imported:
+                final = {} if not closed else {"stage_id": won_stage.id, "probability": 100} if (
+                    won) else {"active": False, "probability": 0}  # fmt: skip
+                lead = Lead.with_context(tracking_disable=True).create({**values, **final})
+            else:
+                lead = Lead.create(values)
+                if closed:
+                    natives[lead] = won
+            outcomes[lead] = won
+            dates.append((lead, created, closed))
+        cls.env.cr.precommit.run()  # created in one transaction, closed in later ones
+        for lead, won in natives.items():
+            lead.action_set_won() if won else lead.action_set_lost()
+        cls.env.cr.precommit.run()
+        cls.env.flush_all()
+        for lead, created, closed in dates:
+            cls._dates(lead, created, closed)
+        return [lead for lead, _c, closed in dates if not closed]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other = cls.env["res.company"].create({"name": "Forecast Imports"})
+        cls.mixed = cls.env["res.company"].create({"name": "Forecast Mixed"})
+        cls.open = {
+            "odoo": cls._history(cls.company, imported=set()),
+            "imported": cls._history(cls.other, imported=set(range(200))),
+            "mixed": cls._history(cls.mixed, imported=set(range(0, 200, 2))),
+        }
+
+    def test_recording_style_teaches_nothing(self):
+        chances = {}
+        for (style, leads), company in zip(
+            self.open.items(), (self.company, self.other, self.mixed), strict=True
+        ):
+            values = self.Model._learn(company, self.MOMENT)
+            model = self.Model.new({"company_id": company.id, "parameters": values["parameters"]})
+            rows = self.Model._open_leads(company, self.MOMENT)
+            self.assertEqual(len(rows), len(leads), style)
+            F = model._score(rows, self.MOMENT)
+            self.assertTrue(((F > 0) & (F < 1)).all(), style)
+            chances[style] = F[:, -1]
+            # The same stages are known to each way of recording: the stage of an imported
+            # deal is unknown whatever its outcome, and no recording separates won from lost.
+            self.assertNotEqual(values.get("brier"), 0.0)
+        self.assertLess(abs(chances["odoo"].mean() - chances["imported"].mean()), 0.1)
+        self.assertLess(abs(chances["odoo"].mean() - chances["mixed"].mean()), 0.1)
+        # Recorded the Odoo way, the stage is learned: later stages win more.
+        by_stage = {}
+        for lead, chance in zip(self.open["odoo"], chances["odoo"], strict=True):
+            by_stage.setdefault(lead.stage_id, []).append(chance)
+        means = [sum(by_stage[stage]) / len(by_stage[stage]) for stage in self.stages]
+        self.assertLess(means[0], means[2])
+
+
 class TestWinProbability(ForecastCase):
-    """Win probabilities learned from a generated history: calibrated, slippage-corrected,
-    replayed by the backtest."""
+    """Win probabilities learned from a generated history: calibrated, spread over the coming
+    periods, replayed by the backtest."""
 
     @classmethod
     def setUpClass(cls):
@@ -228,9 +309,13 @@ class TestWinProbability(ForecastCase):
                              date_deadline=deadline)  # fmt: skip
             (won if outcome else lost).append(lead)
             cls.history.append((lead, created, min(closed, datetime(2026, 11, 20))))
+        # Created in one transaction and closed in later ones, as Odoo tracks them (a record
+        # changed in the transaction that created it keeps no tracking of the change).
+        cls.env.cr.precommit.run()
         cls.won = cls.env["crm.lead"].concat(*won)
         cls.won.action_set_won()
         cls.env["crm.lead"].concat(*lost).action_set_lost()
+        cls.env.cr.precommit.run()
         for lead, created, closed in cls.history:
             cls._dates(lead, created, closed)
 
@@ -247,9 +332,13 @@ class TestWinProbability(ForecastCase):
             if count >= 40:
                 self.assertAlmostEqual(predicted, observed, delta=0.15)
         self.assertIn("o_crm_relational_reliability", model.calibration_html)
-        # Won deals closed on average 15 days after their 20-day deadline: the open ones slip.
-        slip = model.parameters["slip_days"][str(self.stages[0].id)]
-        self.assertGreater(slip, 0)
+        # Later stages win more (15 %, 45 %, 75 % of the deals): their weeks end won more often.
+        by_stage = model.parameters["by_stage"]
+        shares = [by_stage[str(stage.id)]["won"] for stage in self.stages]
+        self.assertLess(shares[0], shares[1])
+        self.assertLess(shares[1], shares[2])
+        self.assertIn(self.stages[2].name, model.horizon_html)
+        self.assertTrue(0 < model.brier < model.brier_base_rate)
 
         early, late = (
             self._lead("Early stage", 1000, stage_id=self.stages[0].id,
@@ -258,49 +347,56 @@ class TestWinProbability(ForecastCase):
         )  # fmt: skip
         model._score_open()
         self.assertGreater(late.relational_win_probability, early.relational_win_probability)
-        self.assertEqual(
-            early.relational_close_date, date(2026, 12, 1) + timedelta(days=round(slip))
-        )
+        for lead in early | late:
+            self.assertTrue(0 < lead.relational_win_probability < 100)
+            self.assertTrue(date.today() < lead.relational_close_date)
         self.assertAlmostEqual(
             early.relational_weighted_revenue, 10 * early.relational_win_probability
         )
-        # Today's forecast reads the stored figures; a new opportunity is scored on the spot.
-        late.relational_close_date = date.today()
-        fresh = self._lead("Fresh", 2000, stage_id=self.stages[1].id, date_deadline=date.today())
+        # The forecast spreads each chance over the periods: never more than the chance itself.
         snapshot = self.Forecast._take(self.company)
-        company_line = snapshot.line_ids.filtered(
-            lambda line: line.level == "company" and line.date_from <= date.today() <= line.date_to
+        weighted = sum(
+            snapshot.line_ids.filtered(lambda line: line.level == "company").mapped("weighted")
         )
-        fresh_rows = [
-            lead for lead in self.Model._open_leads(self.company, snapshot.date)
-            if lead.id == fresh.id
-        ]  # fmt: skip
-        fresh_p, fresh_close = model._score(fresh_rows, snapshot.date)
-        in_period = company_line.date_from <= fresh_close[0] <= company_line.date_to
-        expected = late.relational_win_probability / 100 * 1000
-        expected += float(fresh_p[0]) * 2000 if in_period else 0.0
-        if early.relational_close_date <= company_line.date_to:
-            expected += early.relational_win_probability / 100 * 1000
-        self.assertAlmostEqual(company_line.weighted, expected, places=2)
+        self.assertGreater(weighted, 0)
+        self.assertLessEqual(
+            weighted,
+            sum(lead.relational_win_probability / 100 * 1000 for lead in early | late) + 0.01,
+        )
+        self.assertEqual(len(set(snapshot.line_ids.mapped("date_from"))), 3)
 
     def test_backtest_compares_both_forecasts_with_what_closed(self):
-        rows = self.Forecast._backtest(self.company, periods=3, today=date(2026, 9, 15))
-        self.assertEqual([row["start"] for row in rows], [date(2026, m, 1) for m in (6, 7, 8)])
+        Backtest = self.env["crm.relational.forecast.backtest"]
+        rows = Backtest._backtest(self.company, cutoffs=3, today=date(2026, 9, 15))
+        self.assertEqual([row["start"] for row in rows], [date(2026, m, 1) for m in (4, 5, 6)])
         for row in rows:
             start = datetime.combine(row["start"], datetime.min.time())
             finish = datetime.combine(row["end"] + timedelta(days=1), datetime.min.time())
+            self.assertEqual(row["end"], row["start"] + relativedelta(months=3, days=-1))
             opened = [
                 lead for lead, created, closed in self.history
                 if created <= start < closed
             ]  # fmt: skip
             self.assertEqual(row["open"], len(opened))
+            self.assertEqual(len(row["periods"]), 3)
             self.assertAlmostEqual(
                 row["actual"],
                 sum(lead.expected_revenue for lead in opened
                     if lead in self.won and start <= lead.date_closed < finish),
             )  # fmt: skip
-            self.assertGreaterEqual(row["forecast"], 0)
+            self.assertAlmostEqual(row["actual"], sum(p["actual"] for p in row["periods"]))
+            self.assertLessEqual(row["p10"], row["forecast"])
+            self.assertLessEqual(row["forecast"], row["p90"])
             self.assertGreaterEqual(row["odoo"], 0)
+            # Never certain, and scored against Odoo's own scoring and the base rate.
+            self.assertTrue(0 < row["lowest"] <= row["highest"] < 1)
+            for key in ("brier", "brier_odoo", "brier_base"):
+                self.assertTrue(0 < row[key] < 1, key)
+        # Odoo's own scoring was computed as of each cutoff, and nothing of it was kept.
+        self.assertFalse(
+            self.env["crm.lead"].search([("name", "like", "History"), ("active", "=", True),
+                                         ("won_status", "=", "pending")])
+        )  # fmt: skip
 
     def _notices(self):
         self.env.cr.precommit.run()  # the bus writes its notifications just before commit
@@ -353,12 +449,12 @@ class TestWinProbability(ForecastCase):
             Backtest.with_user(manager).action_start()
         # Called again, the job carries on where it stood.
         Backtest._cron_run()
-        expected = self.Forecast._backtest(
-            self.company, periods=3, period_type="month", today=date(2026, 9, 15)
+        expected = Backtest._backtest(
+            self.company, cutoffs=3, period_type="month", today=date(2026, 9, 15)
         )
         self.assertEqual(len(expected), 3)
-        self.assertEqual([row["start"] for row in run.rows], ["2026-06-01", "2026-07-01",
-                                                            "2026-08-01"])  # fmt: skip
+        self.assertEqual([row["start"] for row in run.rows], ["2026-04-01", "2026-05-01",
+                                                            "2026-06-01"])  # fmt: skip
         mae = sum(abs(row["forecast"] - row["actual"]) for row in expected) / 3
         mae_odoo = sum(abs(row["odoo"] - row["actual"]) for row in expected) / 3
         scored = sum(row["scored"] for row in expected)
@@ -375,7 +471,8 @@ class TestWinProbability(ForecastCase):
         [(channel, payload)] = self._notices()
         self.assertIn(f'"res.partner",{manager.partner_id.id}]', channel)
         self.assertEqual(payload["type"], "success")
-        self.assertIn("Backtest of 3 periods finished", payload["message"])
+        self.assertIn("Backtest of 3 cutoffs finished", payload["message"])
+        self.assertAlmostEqual(run.coverage, sum(row["hits"] for row in expected) / 0.09, places=4)
         self.assertIn(f"{brier:.3f}", payload["message"])
         self.assertEqual(payload["message"], run.message)
         # Finished: it may be run again.
@@ -387,7 +484,7 @@ class TestWinProbability(ForecastCase):
         )
         self.env["bus.bus"].search([]).unlink()
         with patch.object(
-            type(self.Forecast), "_backtest_period", side_effect=ValueError("no data")
+            CrmRelationalForecastBacktest, "_backtest_cutoff", side_effect=ValueError("no data")
         ):
             run._cron_run()
         self.assertRecordValues(run, [{"state": "failed", "done_count": 0}])

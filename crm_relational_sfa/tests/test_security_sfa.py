@@ -369,12 +369,12 @@ class TestSecuritySfa(TransactionCase):
         won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
         leads = self.env["crm.lead"]
         for partner in (forgotten, kept):
-            for n in range(2):
+            for n in range(4):  # two won and two lost: the least a model learns from
                 lead = self.env["crm.lead"].create(
                     {"name": f"History {partner.name} {n}", "type": "opportunity",
                      "partner_id": partner.id, "expected_revenue": 100}
                 )  # fmt: skip
-                if n:
+                if n % 2:
                     lead.stage_id = won_stage
                 else:
                     lead.action_set_lost()
@@ -385,7 +385,7 @@ class TestSecuritySfa(TransactionCase):
         forgotten.relational_forgotten = True
         self.env.flush_all()
         later = fields.Datetime.now() + timedelta(days=1)
-        learned = {row.id for row in Model._closed_leads(self.company_a, later)}
+        learned = {row.id for row in Model._known_leads(self.company_a, later)}
         of = {partner: set(leads.filtered(lambda lead, p=partner: lead.partner_id == p).ids)
               for partner in (kept, forgotten)}  # fmt: skip
         self.assertTrue(learned & of[kept])
@@ -410,7 +410,7 @@ class TestSecuritySfa(TransactionCase):
         self.assertTrue(self.own_deal.relational_win_probability)
         self.assertNotIn(
             open_forgotten.id,
-            {row.id for row in Model._closed_leads(self.company_a, later)},
+            {row.id for row in Model._known_leads(self.company_a, later)},
         )
 
     # ------------------------------------------------------------------ 8. field groups
