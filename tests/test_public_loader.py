@@ -4,10 +4,11 @@ import csv
 import os
 import shutil
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 
 from repository_case import RepositoryCase
 
+from bench import backtest_public
 from data.public import maven
 
 PIPELINE = (
@@ -244,6 +245,29 @@ class TestPublicLoader(RepositoryCase):
             .search_count([("name", "=like", "% (W1)")]),
             1,
         )
+
+    def test_backtest_runner_counts_the_recorded_truth(self):
+        """At the end of January 2017 W1, W3 and L1 are open (W4 is created on 1 February);
+        W1 and W3 are won within 91 days (4,500 + 25,000); the base rate is W2 won, L3 lost:
+        0.5, so its Brier score on W1, W3 and L1 is 0.25. At the end of February: W3, W4 and O3
+        (L1 closed on the 28th), two won (25,000 + 4,800)."""
+        company = self.env.company
+        self.assertEqual(
+            backtest_public.truth(self.env, company, date(2017, 1, 31), 91), (3, 2, 29500, 0.25)
+        )
+        self.assertEqual(
+            backtest_public.truth(self.env, company, date(2017, 2, 28), 91), (3, 2, 29800, 0.25)
+        )
+        # Within 30 days of the end of January only W1 is won.
+        self.assertEqual(
+            backtest_public.truth(self.env, company, date(2017, 1, 31), 30)[1:3], (1, 4500)
+        )
+
+
+def test_month_ends():
+    assert backtest_public.month_ends(date(2016, 11, 1), date(2017, 2, 3)) == [
+        date(2016, 11, 30), date(2016, 12, 31), date(2017, 1, 31), date(2017, 2, 28)
+    ]  # fmt: skip
 
 
 class TestPublicLoaderBadInput(RepositoryCase):
