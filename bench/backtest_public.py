@@ -5,20 +5,24 @@
         [--cutoff 2017-06-30 --cutoff 2017-09-30] [--json bench/results/public/maven.json]
 
 On a database the loader filled (or any database with a history of won and lost
-opportunities), replays the forecast at several cutoffs: by default the ends of the last
-``--cutoffs`` months that are followed by a whole ``--horizon`` days of recorded history. At
-each cutoff it calls ``crm.relational.forecast._backtest_cutoff(company, cutoff,
-horizon_days)``, which learns only from what was known at the cutoff and scores the
-opportunities then open, and prints one row per cutoff:
+opportunities), replays the forecast at several cutoffs, each a day taken at its start
+(midnight UTC): by default the first days of the last ``--cutoffs`` months that are followed
+by a whole ``--horizon`` days of recorded history. At each cutoff it calls
+``crm.relational.forecast._backtest_cutoff(company, cutoff, horizon_days=horizon)``, which
+learns only from what was known at the cutoff and scores the opportunities then open, and
+prints one row per cutoff:
 
 - open: opportunities open at the cutoff (created before it, not closed by it);
 - Brier of our win probability, of Odoo's predictive lead scoring as of the cutoff, and of
-  the constant base rate, on the open opportunities that closed since;
-- the revenue those opportunities really brought within the horizon, next to our P50 and to
-  Odoo's weighted pipeline (expected revenue times Odoo's probability, with or without an
-  expected closing date), and whether the truth fell inside P10..P90.
+  the constant base rate, on the open opportunities; "p range" is the lowest and highest
+  probability we gave (a 0 or 100 % would be a defect);
+- the revenue those opportunities really brought within the forecast periods after the
+  cutoff, next to our P10/P50/P90 and Odoo's weighted pipeline (its probability times the
+  expected revenue, undated opportunities included), whether the truth fell inside P10..P90
+  for the whole window, and in how many of its months.
 
-The columns "open (db)", "won (db)", "actual (db)" and "base Brier (db)" are counted here,
+The columns "open (db)", "won (db)", "actual (db)" and "base Brier (db)" (from the cutoff to
+the day "to") are counted here,
 straight from the recorded opportunities, as a check of the backtest's own figures (the base
 rate is the share won of the opportunities closed by the cutoff; its Brier score is taken on
 the open ones that closed since). Nothing is written: the
@@ -32,6 +36,8 @@ import os
 import sys
 from datetime import date, datetime, time, timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo.tools import SQL
 
 from . import common
@@ -42,12 +48,14 @@ COLUMNS = (
     ("Brier ours", ("brier", "brier_ours"), ".3f"),
     ("Brier Odoo", ("brier_odoo", "brier_pls"), ".3f"),
     ("Brier base", ("brier_base", "brier_base_rate"), ".3f"),
+    ("p range", ("p_range",), ""),
     ("actual", ("actual",), ",.0f"),
     ("P10", ("p10",), ",.0f"),
     ("P50", ("p50", "forecast"), ",.0f"),
     ("P90", ("p90",), ",.0f"),
     ("Odoo weighted", ("odoo", "odoo_weighted"), ",.0f"),
-    ("in P10..P90", ("hit", "inside"), ""),
+    ("in P10..P90", ("hit",), ""),
+    ("months in", ("months_in",), ""),
 )
 
 
@@ -61,7 +69,8 @@ def month_ends(first, last):
 
 
 def default_cutoffs(env, company, count, horizon):
-    """The ends of the last `count` months followed by `horizon` days of recorded history."""
+    """The first days of the last `count` months followed by `horizon` days of recorded
+    history."""
     env.cr.execute(
         SQL(
             """SELECT min(create_date)::date, max(GREATEST(create_date, date_closed))::date
@@ -72,16 +81,17 @@ def default_cutoffs(env, company, count, horizon):
     first, last = env.cr.fetchone()
     if not first:
         return []
-    ends = [end for end in month_ends(first, last) if end + timedelta(days=horizon) <= last]
-    return ends[-count:]
+    starts = [end + timedelta(days=1) for end in month_ends(first, last)]
+    return [start for start in starts if window_end({}, start, horizon) <= last][-count:]
 
 
-def truth(env, company, cutoff, horizon):
-    """Counted from the records: opportunities open at the end of `cutoff`, those of them won
-    within `horizon` days after, the revenue they brought, and the Brier score of the constant
-    base rate (the share won of those closed by the cutoff) on the open ones closed since."""
-    moment = datetime.combine(cutoff + timedelta(days=1), time.min)
-    finish = moment + timedelta(days=horizon)
+def truth(env, company, cutoff, end):
+    """Counted from the records: opportunities open at the start of the day `cutoff`, those of
+    them won from then to the end of the day `end`, the revenue they brought, and the Brier
+    score of the constant base rate (the share won of those closed before the cutoff) on the
+    open ones closed since."""
+    moment = datetime.combine(cutoff, time.min)
+    finish = datetime.combine(end + timedelta(days=1), time.min)
     env.cr.execute(
         SQL(
             """
@@ -108,6 +118,30 @@ def truth(env, company, cutoff, horizon):
         )
     )
     return env.cr.fetchone()
+
+
+def derived(row):
+    """The figures the table shows that the backtest's row gives only in parts."""
+    extra = {}
+    if row.get("lowest") is not None and row.get("highest") is not None:
+        extra["p_range"] = f"{row['lowest']:.0%}..{row['highest']:.0%}"
+    p10, p90, actual = row.get("p10"), row.get("p90"), row.get("actual")
+    if None not in (p10, p90, actual):
+        extra["hit"] = p10 - 1e-6 <= actual <= p90 + 1e-6
+    if row.get("periods") and row.get("hits") is not None:
+        extra["months_in"] = f"{row['hits']}/{len(row['periods'])}"
+    return extra
+
+
+def window_end(row, cutoff, horizon):
+    """The last day the backtest's row compares with the truth; without a row, the last day
+    of the whole months the horizon covers from the cutoff's month (91 days: three months),
+    as the forecast's periods do."""
+    end = row.get("end")
+    if isinstance(end, str):
+        end = date.fromisoformat(end)
+    months = max(1, round(horizon / 30.4))
+    return end or cutoff.replace(day=1) + relativedelta(months=months, days=-1)
 
 
 def pick(row, keys):
@@ -157,16 +191,21 @@ def main(argv=None):
                 "crm_relational_sfa: only the recorded truth is shown.",
                 file=sys.stderr,
             )
-        header = ["cutoff", "open (db)", "won (db)", "actual (db)", "base Brier (db)"]
+        header = ["cutoff", "to", "open (db)", "won (db)", "actual (db)", "base Brier (db)"]
         header += [label for label, _keys, _spec in COLUMNS]
         table, rows = [header], []
         for cutoff in cutoffs:
-            opened, won, actual, base = truth(env, company, cutoff, args.horizon)
-            row = dict(backtest(company, cutoff, horizon_days=args.horizon)) if backtest else {}
+            row = (
+                dict(backtest(company, cutoff, horizon_days=args.horizon) or {}) if backtest else {}
+            )
+            row.update(derived(row))
+            end = window_end(row, cutoff, args.horizon)
+            opened, won, actual, base = truth(env, company, cutoff, end)
             db = [opened, won, float(actual), None if base is None else float(base)]
             rows.append({"cutoff": cutoff.isoformat(), "db": db, **row})
             table.append(
-                [cutoff.isoformat(), str(opened), str(won), cell(db[2], ",.0f"), cell(db[3], ".3f")]
+                [cutoff.isoformat(), end.isoformat(), str(opened), str(won)]
+                + [cell(db[2], ",.0f"), cell(db[3], ".3f")]
                 + [cell(pick(row, keys), spec) for _label, keys, spec in COLUMNS]
             )
         env.cr.rollback()

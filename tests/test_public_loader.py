@@ -247,20 +247,21 @@ class TestPublicLoader(RepositoryCase):
         )
 
     def test_backtest_runner_counts_the_recorded_truth(self):
-        """At the end of January 2017 W1, W3 and L1 are open (W4 is created on 1 February);
-        W1 and W3 are won within 91 days (4,500 + 25,000); the base rate is W2 won, L3 lost:
-        0.5, so its Brier score on W1, W3 and L1 is 0.25. At the end of February: W3, W4 and O3
-        (L1 closed on the 28th), two won (25,000 + 4,800)."""
+        """At the start of 1 February 2017 W1, W3 and L1 are open (W4 is created that day);
+        W1 and W3 are won by the end of April (4,500 + 25,000); the base rate is W2 won, L3
+        lost: 0.5, so its Brier score on W1, W3 and L1 is 0.25. On 1 March: W3, W4 and O3
+        (L1 closed on 28 February), two won by the end of April (25,000 + 4,800)."""
         company = self.env.company
+        truth = backtest_public.truth
         self.assertEqual(
-            backtest_public.truth(self.env, company, date(2017, 1, 31), 91), (3, 2, 29500, 0.25)
+            truth(self.env, company, date(2017, 2, 1), date(2017, 4, 30)), (3, 2, 29500, 0.25)
         )
         self.assertEqual(
-            backtest_public.truth(self.env, company, date(2017, 2, 28), 91), (3, 2, 29800, 0.25)
+            truth(self.env, company, date(2017, 3, 1), date(2017, 4, 30)), (3, 2, 29800, 0.25)
         )
-        # Within 30 days of the end of January only W1 is won.
+        # By the end of February only W1 is won.
         self.assertEqual(
-            backtest_public.truth(self.env, company, date(2017, 1, 31), 30)[1:3], (1, 4500)
+            truth(self.env, company, date(2017, 2, 1), date(2017, 2, 28))[1:3], (1, 4500)
         )
 
 
@@ -268,6 +269,17 @@ def test_month_ends():
     assert backtest_public.month_ends(date(2016, 11, 1), date(2017, 2, 3)) == [
         date(2016, 11, 30), date(2016, 12, 31), date(2017, 1, 31), date(2017, 2, 28)
     ]  # fmt: skip
+
+
+def test_backtest_row_figures():
+    row = {"lowest": 0.031, "highest": 0.87, "p10": 90.0, "p90": 150.0, "actual": 160.0,
+           "hits": 2, "periods": [{}, {}, {}], "end": "2017-06-30"}  # fmt: skip
+    assert backtest_public.derived(row) == {"p_range": "3%..87%", "hit": False, "months_in": "2/3"}
+    assert backtest_public.derived({**row, "actual": 150.0})["hit"] is True
+    assert backtest_public.derived({}) == {}
+    cutoff = date(2017, 4, 1)
+    assert backtest_public.window_end(row, cutoff, 91) == date(2017, 6, 30)
+    assert backtest_public.window_end({}, cutoff, 91) == date(2017, 6, 30)
 
 
 class TestPublicLoaderBadInput(RepositoryCase):
