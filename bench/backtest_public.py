@@ -8,7 +8,8 @@ On a database the loader filled (or any database with a history of won and lost
 opportunities), replays the forecast at several cutoffs, each a day taken at its start
 (midnight UTC): by default the first days of the last ``--cutoffs`` months that are followed
 by a whole ``--horizon`` days of recorded history. At each cutoff it calls
-``crm.relational.forecast._backtest_cutoff(company, cutoff, horizon_days=horizon)``, which
+``crm.relational.forecast._backtest_cutoff(company, cutoff, horizon_days=horizon)`` (with
+``period_type=--period`` when it takes one), which
 learns only from what was known at the cutoff and scores the opportunities then open, and
 prints one row per cutoff:
 
@@ -31,6 +32,7 @@ transaction is rolled back at the end.
 
 import argparse
 import calendar
+import inspect
 import json
 import os
 import sys
@@ -175,6 +177,14 @@ def main(argv=None):
         help="a cutoff day (YYYY-MM-DD), instead of the month ends; may be repeated",
     )
     parser.add_argument("--horizon", type=int, default=91, help="days after each cutoff")
+    parser.add_argument(
+        "--period",
+        choices=("month", "quarter"),
+        default="month",
+        help="the forecast's periods within the horizon (default month: a cutoff at the start "
+        "of any month is followed by three whole months; with quarter, a cutoff inside a "
+        "quarter is compared up to that quarter's end only)",
+    )
     parser.add_argument("--json", help="append the rows, as JSON lines, to this file")
     args = parser.parse_args(argv)
 
@@ -191,13 +201,14 @@ def main(argv=None):
                 "crm_relational_sfa: only the recorded truth is shown.",
                 file=sys.stderr,
             )
+        options = {"horizon_days": args.horizon}
+        if backtest and "period_type" in inspect.signature(backtest).parameters:
+            options["period_type"] = args.period
         header = ["cutoff", "to", "open (db)", "won (db)", "actual (db)", "base Brier (db)"]
         header += [label for label, _keys, _spec in COLUMNS]
         table, rows = [header], []
         for cutoff in cutoffs:
-            row = (
-                dict(backtest(company, cutoff, horizon_days=args.horizon) or {}) if backtest else {}
-            )
+            row = dict(backtest(company, cutoff, **options) or {}) if backtest else {}
             row.update(derived(row))
             end = window_end(row, cutoff, args.horizon)
             opened, won, actual, base = truth(env, company, cutoff, end)
