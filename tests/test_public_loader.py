@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from datetime import date, datetime
 
+import pytest
 from repository_case import RepositoryCase
 
 from bench import backtest_public
@@ -323,3 +324,10 @@ class TestPublicLoaderBadInput(RepositoryCase):
         os.remove(os.path.join(folder, "accounts.csv"))
         with self.assertRaisesRegex(maven.LoadError, "accounts.csv: not found"):
             maven.load(self.env, folder)
+
+
+def test_command_line_refuses_missing_files_without_traceback(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        maven.main(["-c", "unused.conf", "-d", "unused", "--csv", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "sales_pipeline.csv: not found" in capsys.readouterr().err
