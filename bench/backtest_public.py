@@ -8,9 +8,9 @@ On a database the loader filled (or any database with a history of won and lost
 opportunities), replays the forecast at several cutoffs, each a day taken at its start
 (midnight UTC): by default the first days of the last ``--cutoffs`` months that are followed
 by a whole ``--horizon`` days of recorded history. At each cutoff it calls
-``crm.relational.forecast._backtest_cutoff(company, cutoff, horizon_days=horizon)`` (with
-``period_type=--period`` when it takes one), which
-learns only from what was known at the cutoff and scores the opportunities then open, and
+``crm.relational.forecast.backtest._backtest_cutoff`` (the backtest a manager runs from the
+win probability models), which learns only from what was known at the cutoff and scores the
+opportunities then open, with the outcomes known at the end of the recorded history, and
 prints one row per cutoff:
 
 - open: opportunities open at the cutoff (created before it, not closed by it);
@@ -32,10 +32,8 @@ transaction is rolled back at the end.
 
 import argparse
 import calendar
-import inspect
 import json
 import os
-import sys
 from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -85,6 +83,18 @@ def default_cutoffs(env, company, count, horizon):
         return []
     starts = [end + timedelta(days=1) for end in month_ends(first, last)]
     return [start for start in starts if window_end({}, start, horizon) <= last][-count:]
+
+
+def history_end(env, company):
+    """The day after the last recorded creation or close: the outcomes known then."""
+    env.cr.execute(
+        SQL(
+            """SELECT max(GREATEST(create_date, date_closed))::date + 1
+                 FROM crm_lead WHERE company_id = %s AND type = 'opportunity'""",
+            company.id,
+        )
+    )
+    return env.cr.fetchone()[0]
 
 
 def truth(env, company, cutoff, end):
@@ -190,25 +200,20 @@ def main(argv=None):
 
     with common.odoo_env(args) as env:
         company = env.company
-        Forecast = env["crm.relational.forecast"]
         cutoffs = args.cutoff or default_cutoffs(env, company, args.cutoffs, args.horizon)
         if not cutoffs:
             parser.exit(2, f"error: no opportunity in {args.database}: nothing to replay\n")
-        backtest = getattr(Forecast, "_backtest_cutoff", None)
-        if backtest is None:
-            print(
-                "crm.relational.forecast._backtest_cutoff is not in this version of "
-                "crm_relational_sfa: only the recorded truth is shown.",
-                file=sys.stderr,
-            )
-        options = {"horizon_days": args.horizon}
-        if backtest and "period_type" in inspect.signature(backtest).parameters:
-            options["period_type"] = args.period
+        backtest = env["crm.relational.forecast.backtest"]._backtest_cutoff
+        options = {
+            "horizon_days": args.horizon,
+            "period_type": args.period,
+            "today": history_end(env, company),
+        }
         header = ["cutoff", "to", "open (db)", "won (db)", "actual (db)", "base Brier (db)"]
         header += [label for label, _keys, _spec in COLUMNS]
         table, rows = [header], []
         for cutoff in cutoffs:
-            row = dict(backtest(company, cutoff, **options) or {}) if backtest else {}
+            row = dict(backtest(company, cutoff, **options) or {})
             row.update(derived(row))
             end = window_end(row, cutoff, args.horizon)
             opened, won, actual, base = truth(env, company, cutoff, end)
