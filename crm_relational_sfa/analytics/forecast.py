@@ -4,11 +4,11 @@
   (exact gradient, L-BFGS); :func:`predict` scores new rows.
 * :func:`brier` and :func:`reliability` measure calibration: the Brier score and, per bucket of
   predicted probability, the mean prediction next to the observed win rate.
-* :func:`fit_platt` and :func:`apply_platt` recalibrate a model on recent examples it did not
-  learn from (the win rate of the newest opportunities drifts from the older ones').
 * :func:`standardize` centres and scales the numeric columns so that one penalty fits them all.
-* :func:`simulate_totals` draws each open opportunity as won or lost with its probability, adds
-  compound Poisson repeat business per group, and returns the P10/P50/P90 of each group's total.
+* :func:`simulate_periods` draws each open opportunity as won in one of the periods (or not)
+  with its chances, adds repeat business per group (Poisson orders with Gamma-spread values)
+  and the model's own error, and returns the P10/P50/P90 of each group's total per period;
+  :func:`simulate_totals` is its one-period form.
 """
 
 import numpy as np
@@ -57,28 +57,6 @@ def predict(X, weights):
     """Probability of winning for each row of ``X``."""
     X = _as_matrix(X)
     return expit(weights[0] + X @ weights[1:])
-
-
-def _logit(probabilities):
-    p = np.clip(np.asarray(probabilities, dtype=float), 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
-def fit_platt(probabilities, outcomes):
-    """Platt recalibration ``(slope, intercept)``: the logistic regression of the outcomes on
-    the logit of the predicted probabilities, learned on examples the model did not see.
-    Identity ``(1, 0)`` when the outcomes are one-sided."""
-    y = np.asarray(outcomes, dtype=float)
-    if not len(y) or y.min() == y.max():
-        return (1.0, 0.0)
-    intercept, slope = fit_logistic(_logit(probabilities)[:, None], y, penalty=1e-3)
-    return (float(slope), float(intercept))
-
-
-def apply_platt(probabilities, platt):
-    """The probabilities recalibrated by ``platt`` from :func:`fit_platt`."""
-    slope, intercept = platt
-    return expit(slope * _logit(probabilities) + intercept)
 
 
 def standardize(X, mean=None, scale=None):

@@ -44,7 +44,7 @@ STEP_DAYS = 7
 WEEKS = 52
 EVENTS = ("won", "lost", "moved")
 # Learning needs at least this many weeks that ended won and this many that ended lost.
-MIN_CLASS = 2
+MIN_CLASS = 1
 # The out-of-time check needs at least this many opportunities scored.
 MIN_CHECK = 40
 # Deal-weeks beyond this many are sampled (evenly, reproducibly) to bound the fitting time.
@@ -196,7 +196,12 @@ def weeks(deals, until, won_stages, history, max_examples=MAX_EXAMPLES, seed=0):
 
 
 def _outcome(deal, start, end, state, won_stages, history):
-    if deal.closed is not None and start <= deal.closed <= end:
+    # (a deal recorded as closed before it was created closed in its first week)
+    if (
+        deal.closed is not None
+        and deal.closed <= end
+        and (start <= deal.closed or start == deal.created)
+    ):
         return "won" if deal.won else "lost"
     if state["stage"] != UNKNOWN and any(
         start < at <= end and new not in won_stages for at, _old, new in deal.changes

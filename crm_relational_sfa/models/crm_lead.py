@@ -72,17 +72,18 @@ class CrmLead(models.Model):
         groups="crm_relational_sfa.group_user",
         aggregator="avg",
         digits=(16, 1),
-        help="Learned from the company's closed opportunities (stage, team, salesperson, amount, "
-        "age, the customer's tier and health, Odoo's stage odds); refitted every night, its "
-        "calibration is shown on the win probability model.",
+        help="The chance of being won within a year, learned from every week of the company's "
+        "opportunities as they were then (stage, days open, amount, salesperson, team, the "
+        "customer's history); refitted every night, its calibration is shown on the win "
+        "probability model.",
     )
     relational_close_date = fields.Date(
         string="Likely Closing",
         readonly=True,
         copy=False,
         groups="crm_relational_sfa.group_user",
-        help="The expected closing date moved by how late opportunities in this stage have "
-        "closed against theirs (or, without one, the usual time from this stage to closing).",
+        help="The day by which half of the chance of winning is reached, if it is won: "
+        "opportunities like it, as they moved on and closed week by week.",
     )
     relational_weighted_revenue = fields.Monetary(
         string="Weighted Revenue",

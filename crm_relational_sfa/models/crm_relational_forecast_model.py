@@ -517,17 +517,13 @@ class CrmRelationalForecastModel(models.Model):
             stages.append(int(stage) if stage != win.UNKNOWN else first)
         Lead = self.env["crm.lead"]
         self.env.flush_all()
-        probabilities, restarted = {}, False
-        try:
-            with self.env.cr.savepoint(flush=False):
-                restarted = self._rewind(moment, [lead.id for lead in leads], stages)
-                Lead._rebuild_pls_frequency_table()
-                probabilities = Lead.browse(
-                    [lead.id for lead in leads]
-                )._pls_get_naive_bayes_probabilities(batch_mode=True)
-                raise _Rewound
-        except _Rewound:
-            pass
+        with self.env.cr.savepoint(flush=False) as savepoint:
+            restarted = self._rewind(moment, [lead.id for lead in leads], stages)
+            Lead._rebuild_pls_frequency_table()
+            probabilities = Lead.browse(
+                [lead.id for lead in leads]
+            )._pls_get_naive_bayes_probabilities(batch_mode=True)
+            savepoint.rollback()  # nothing of the rewound database is kept
         self.env.invalidate_all()
         if restarted:  # the start date cached during the savepoint is gone with it
             self.env.registry.clear_cache()
@@ -566,10 +562,6 @@ class CrmRelationalForecastModel(models.Model):
         # on after the history was imported) would count nothing. Rolled back with the savepoint.
         self.env["ir.config_parameter"].set_param("crm.pls_start_date", "2000-01-01")
         return True
-
-
-class _Rewound(Exception):
-    """Rolls back the savepoint in which the database was put back to a past moment."""
 
 
 class _Lead:
