@@ -42,5 +42,5 @@ setup:  ## only the set-up: Odoo, Python dependencies, PostgreSQL cluster, confi
 stop:  ## stop the embedded PostgreSQL cluster
 	@$(DEVENV) stop
 
-clean: stop  ## remove the embedded cluster, databases and caches (.local/)
-	rm -rf .local
+clean:  ## remove the embedded cluster (wherever it lives), databases and caches (.local/)
+	@$(DEVENV) clean

@@ -2,13 +2,15 @@
 # Development environment of crm_relational, used by the Makefile.
 #
 #   tools/devenv.sh setup   find (or install) Odoo 19, install the Python dependencies,
-#                           start the embedded PostgreSQL cluster in .local/, write .local/odoo.conf
+#                           start the embedded PostgreSQL cluster in .local/pg (or, where its
+#                           server cannot reach the clone, /var/tmp), write .local/odoo.conf
 #   tools/devenv.sh run     setup, create the demo database once, serve the web client
 #   tools/devenv.sh test    setup, create a fresh test database from the cached template, run pytest
 #   tools/devenv.sh lint    ruff and pylint-odoo on the addons
 #   tools/devenv.sh pot     regenerate the addons' translation templates (i18n/*.pot)
 #   tools/devenv.sh bench   benchmarks on the data sets of BENCH_SIZES (default: large)
 #   tools/devenv.sh stop    stop the embedded PostgreSQL cluster
+#   tools/devenv.sh clean   stop and remove the cluster, the databases and the caches (.local/)
 #
 # Every step is idempotent and remembers what it did, so a second call starts in seconds.
 set -euo pipefail
@@ -103,8 +105,61 @@ pg_bindir() {
 }
 
 as_pg() {
-    # PostgreSQL refuses to run as root: run its server tools as $PG_OS_USER then.
-    if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+    # PostgreSQL refuses to run as root: run its server tools as $PG_OS_USER then, from a
+    # directory that user can enter (the caller's may be private).
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$PG_OS_USER" -- "$@"); else "$@"; fi
+}
+
+pg_reaches() {
+    # Whether the server's OS user can create and use directory $1 (all its parents entered).
+    if [ "$(id -u)" = 0 ]; then
+        (cd / && runuser -u "$PG_OS_USER" -- test -w "$1" -a -x "$1") 2>/dev/null
+    else
+        test -w "$1" -a -x "$1"
+    fi
+}
+
+pg_outside_dir() {
+    # The cluster's directory outside the clone: one per user and clone path, in a directory
+    # every user can reach and that survives a reboot.
+    local key
+    key=$(printf '%s' "$ROOT" | sha256sum | cut -c1-16)
+    echo "${PG_OUTSIDE_ROOT:-/var/tmp}/crm_relational-pg-$(id -u)-$key"
+}
+
+pg_dir() {
+    # Where the embedded cluster lives: .local/pg, unless the server cannot use it there (root
+    # in a private clone such as a 0700 home: the server runs as $PG_OS_USER, who cannot enter
+    # it) or its socket path would pass the system's limit (a deep clone); then the directory of
+    # pg_outside_dir. The choice is remembered in .local/pg.dir so every later call (stop,
+    # clean) finds the same cluster.
+    local pointer=$LOCAL/pg.dir dir=$LOCAL/pg
+    if [ -s "$pointer" ]; then cat "$pointer"; return 0; fi
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$dir"
+    # 107 bytes for a socket path, less "/run/.s.PGSQL.NNNNN".
+    if [ ! -f "$dir/data/PG_VERSION" ] && { ! pg_reaches "$dir" || [ ${#dir} -gt 85 ]; }; then
+        rmdir "$dir" 2>/dev/null || true
+        dir=$(pg_outside_dir)
+    fi
+    echo "$dir" > "$pointer"
+    echo "$dir"
+}
+
+pg_make_outside_dir() {
+    # Create the cluster's directory $1 outside the clone, owned by the server's OS user and
+    # private to it; refuse one that someone else made.
+    local dir=$1 owner
+    owner=$(if [ "$(id -u)" = 0 ]; then echo "$PG_OS_USER"; else id -un; fi)
+    [ -d "$dir" ] || { mkdir -m 0700 "$dir" && chown "$owner" "$dir"; } \
+        || die "could not create the PostgreSQL directory $dir"
+    [ "$(stat -c %U "$dir")" = "$owner" ] && [ ! -L "$dir" ] \
+        || die "$dir exists but does not belong to $owner: remove it or set PG_OUTSIDE_ROOT"
+}
+
+pg_quote() {
+    # $1 quoted for the shell through which pg_ctl starts the server (paths with spaces).
+    printf "'%s'" "${1//\'/\'\\\'\'}"
 }
 
 free_port() {
@@ -124,13 +179,16 @@ EOF
 }
 
 ensure_pg() {
-    local bin data=$LOCAL/pg/data run=$LOCAL/pg/run portfile=$LOCAL/pg/port
+    local bin pgdir data run portfile
     bin=$(pg_bindir) || die "PostgreSQL server not found (install it: apt-get install postgresql)"
-    mkdir -p "$LOCAL/pg" "$run"
     if [ "$(id -u)" = 0 ]; then
         id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home "$PG_OS_USER"
-        chown "$PG_OS_USER" "$LOCAL/pg" "$run"
     fi
+    mkdir -p "$LOCAL"
+    pgdir=$(pg_dir)
+    [ "$pgdir" = "$LOCAL/pg" ] || pg_make_outside_dir "$pgdir"
+    data=$pgdir/data run=$pgdir/run portfile=$pgdir/port
+    [ -d "$run" ] || as_pg mkdir -p "$run"
     if [ ! -f "$data/PG_VERSION" ]; then
         say "creating the embedded PostgreSQL cluster in $data"
         as_pg "$bin/initdb" -D "$data" --username=odoo --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
@@ -142,9 +200,9 @@ ensure_pg() {
             free_port $((PGPORT + 1)) > "$portfile"; PGPORT=$(cat "$portfile")
         fi
         say "starting PostgreSQL on 127.0.0.1:$PGPORT"
-        as_pg "$bin/pg_ctl" -D "$data" -l "$LOCAL/pg/server.log" -w -t 60 start \
-            -o "-p $PGPORT -k $run -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=200" \
-            >/dev/null || die "PostgreSQL did not start; see $LOCAL/pg/server.log"
+        as_pg "$bin/pg_ctl" -D "$data" -l "$pgdir/server.log" -w -t 60 start \
+            -o "-p $PGPORT -k $(pg_quote "$run") -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=200" \
+            >/dev/null || die "PostgreSQL did not start; see $pgdir/server.log"
     fi
     export PGHOST=127.0.0.1 PGPORT PGUSER=odoo
 }
@@ -339,9 +397,26 @@ cmd_lint() {
     "$PY" tools/addon_readme.py --check
 }
 
+known_pg_dir() {
+    # The cluster's directory as pg_dir chose it, without choosing one.
+    if [ -s "$LOCAL/pg.dir" ]; then cat "$LOCAL/pg.dir"; else echo "$LOCAL/pg"; fi
+}
+
 cmd_stop() {
-    local bin; bin=$(pg_bindir) || exit 0
-    [ -f "$LOCAL/pg/data/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$LOCAL/pg/data" -m fast stop || true
+    local bin pgdir; bin=$(pg_bindir) || return 0
+    pgdir=$(known_pg_dir)
+    [ -f "$pgdir/data/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$pgdir/data" -m fast stop || true
+}
+
+cmd_clean() {
+    # Stop and remove the cluster (also when it lives outside the clone), databases and caches.
+    local pgdir; pgdir=$(known_pg_dir)
+    cmd_stop
+    case "$pgdir" in
+        "$LOCAL"/*) ;;
+        */crm_relational-pg-*) say "removing the PostgreSQL cluster in $pgdir"; rm -rf -- "$pgdir" ;;
+    esac
+    rm -rf -- "$LOCAL"
 }
 
 case "${1:-}" in
@@ -353,5 +428,6 @@ case "${1:-}" in
     pot) cmd_pot ;;
     bench) cmd_bench ;;
     stop) cmd_stop ;;
-    *) die "usage: $0 setup|run|test|test-host|lint|pot|bench|stop" ;;
+    clean) cmd_clean ;;
+    *) die "usage: $0 setup|run|test|test-host|lint|pot|bench|stop|clean" ;;
 esac
