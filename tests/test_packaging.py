@@ -250,3 +250,107 @@ def test_addons_declare_their_external_python_dependencies():
     assert {"numpy", "scipy"} <= set(
         manifest("crm_relational_sfa")["external_dependencies"]["python"]
     )
+
+
+# ----------------------------------------------------------------- lint: pre-commit = make lint
+def read(name):
+    with open(os.path.join(ROOT, name), encoding="utf-8") as file:
+        return file.read()
+
+
+def pinned(name, package):
+    """The version `package` is pinned to (==) in the requirements file `name`."""
+    match = re.search(rf"^{re.escape(package)}==([\w.]+)", read(name), re.MULTILINE)
+    assert match, f"{package} is not pinned in {name}"
+    return match.group(1)
+
+
+def test_pre_commit_runs_what_make_lint_runs_at_the_same_versions():
+    config = read(".pre-commit-config.yaml")
+    devenv = read("tools/devenv.sh")
+    lint = devenv[devenv.index("cmd_lint() {") :]
+    revs = dict(re.findall(r"- repo: (\S+)\n\s+rev: (\S+)", config))
+    assert revs["https://github.com/astral-sh/ruff-pre-commit"] == "v" + pinned(
+        "requirements-dev.txt", "ruff"
+    )
+    assert revs["https://github.com/OCA/pylint-odoo"] == "v" + pinned(
+        "requirements-dev.txt", "pylint-odoo"
+    )
+    assert revs["https://github.com/OCA/odoo-pre-commit-hooks"] == "v" + pinned(
+        "tools/lint-requirements.txt", "oca-odoo-pre-commit-hooks"
+    )
+    eslint = re.search(r"^ESLINT_VERSION=(\S+)$", devenv, re.MULTILINE).group(1)
+    assert f'"eslint@{eslint}"' in config
+    # Each hook has its command in `make lint`.
+    commands = {
+        "ruff": "ruff check",
+        "ruff-format": "ruff format --check",
+        "pylint_odoo": "pylint --rcfile=.pylintrc",
+        "oca-checks-odoo-module": "oca_pre_commit_hooks.cli ",
+        "oca-checks-po": "oca_pre_commit_hooks.cli_po",
+        "eslint": '/.bin/eslint" --config eslint.config.mjs',
+        "addon-readme": "tools/addon_readme.py --check",
+    }
+    hooks = re.findall(r"- id: (\S+)", config)
+    assert sorted(hooks) == sorted(commands)
+    for hook, command in commands.items():
+        assert command in lint, hook
+
+
+def lint_tool(*args, stdin=None):
+    """Run a linter as `make lint` does, from the environment it installed in .local/lint."""
+    lint_dir = os.path.join(ROOT, ".local", "lint")
+    if not os.path.exists(os.path.join(lint_dir, "stamp")):
+        pytest.skip("the linters are not installed yet: run `make lint` first")
+    return subprocess.run(
+        args,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.path.join(lint_dir, "python")},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_make_lint_finds_faults_in_xml_and_javascript(tmp_path):
+    """The XML and JavaScript checks of `make lint` find real faults (not only formatting)."""
+    eslint = os.path.join(ROOT, ".local", "lint", "node", "node_modules", ".bin", "eslint")
+    process = lint_tool(
+        eslint,
+        *("--config", "eslint.config.mjs", "--stdin"),
+        *("--stdin-filename", "crm_relational/static/src/faulty.js"),
+        stdin='import { Component } from "@odoo/owl";\nexport const x = undefinedName;\n',
+    )
+    assert process.returncode == 1
+    assert "'undefinedName' is not defined" in process.stdout
+    assert "'Component' is defined but never used" in process.stdout
+
+    # An addon with two records of one XML id and a view in the pre-Odoo 17 syntax.
+    addon = tmp_path / "faulty_addon"
+    (addon / "views").mkdir(parents=True)
+    (addon / "__init__.py").write_text("")
+    (addon / "__manifest__.py").write_text(
+        repr(
+            {
+                "name": "Faulty",
+                "version": "19.0.1.0.0",
+                "license": "LGPL-3",
+                "data": ["views/faulty_views.xml"],
+            }
+        )
+    )
+    (addon / "views" / "faulty_views.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8" ?>\n<odoo>\n'
+        '    <record id="view_partner_faulty" model="ir.ui.view">\n'
+        '        <field name="model">res.partner</field>\n'
+        '        <field name="arch" type="xml"><tree><field name="name"/></tree></field>\n'
+        "    </record>\n"
+        '    <record id="view_partner_faulty" model="ir.ui.view">\n'
+        '        <field name="model">res.partner</field>\n'
+        '        <field name="arch" type="xml"><list><field name="name"/></list></field>\n'
+        "    </record>\n</odoo>\n"
+    )
+    process = lint_tool(sys.executable, "-m", "oca_pre_commit_hooks.cli", str(addon))
+    assert process.returncode == 1, process.stdout + process.stderr
+    assert "xml-duplicate-record-id" in process.stdout

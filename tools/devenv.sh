@@ -6,7 +6,8 @@
 #                           server cannot reach the clone, /var/tmp), write .local/odoo.conf
 #   tools/devenv.sh run     setup, create the demo database once, serve the web client
 #   tools/devenv.sh test    setup, create a fresh test database from the cached template, run pytest
-#   tools/devenv.sh lint    ruff and pylint-odoo on the addons
+#   tools/devenv.sh lint    what .pre-commit-config.yaml runs: ruff, pylint-odoo, OCA's module and
+#                           translation checks, eslint, the addon READMEs
 #   tools/devenv.sh pot     regenerate the addons' translation templates (i18n/*.pot)
 #   tools/devenv.sh bench   benchmarks on the data sets of BENCH_SIZES (default: large)
 #   tools/devenv.sh stop    stop the embedded PostgreSQL cluster
@@ -387,14 +388,53 @@ cmd_pot() {
     cd "$ROOT" && "$PY" -m odoo i18n export -c "$ODOO_CONF" -d "$TEST_DB" ${ADDONS//,/ }
 }
 
+# ESLint's version, as in .pre-commit-config.yaml.
+ESLINT_VERSION=9.39.5
+
+ensure_lint_tools() {
+    # The linters that do not belong in Odoo's environment, into .local/lint once per version:
+    # OCA's odoo-pre-commit-hooks and pre-commit (PyPI, tools/lint-requirements.txt), ESLint (npm).
+    local dir=$LOCAL/lint stamp=$LOCAL/lint/stamp want
+    want=$( (echo "$PY $ESLINT_VERSION"; cat "$ROOT/tools/lint-requirements.txt") | sha256sum | cut -c1-16)
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+    say "installing the linters into $dir"
+    rm -rf "$dir" && mkdir -p "$dir"
+    "$PY" -m pip install -q --target "$dir/python" -r "$ROOT/tools/lint-requirements.txt" \
+        || die "pip could not install tools/lint-requirements.txt into $dir/python"
+    command -v npm >/dev/null 2>&1 || die "ESLint needs npm (apt-get install npm)"
+    npm install --prefix "$dir/node" --no-save --no-audit --no-fund --silent "eslint@$ESLINT_VERSION" \
+        >/dev/null || die "npm could not install eslint@$ESLINT_VERSION into $dir/node"
+    echo "$want" > "$stamp"
+}
+
+lint_py() {
+    # Python with the isolated linters of .local/lint first on its path.
+    PYTHONPATH="$LOCAL/lint/python" "$PY" "$@"
+}
+
 cmd_lint() {
+    # What .pre-commit-config.yaml runs, at its versions, without pre-commit's downloads.
     ensure_python
     ensure_deps
+    ensure_lint_tools
     cd "$ROOT"
-    "$PY" -m ruff check .
-    "$PY" -m ruff format --check .
-    "$PY" -m pylint --rcfile=.pylintrc crm_relational crm_relational_sfa crm_relational_service
-    "$PY" tools/addon_readme.py --check
+    local status=0 addons=(${ADDONS//,/ }) catalogues=()
+    mapfile -t catalogues < <(find "${addons[@]}" -path '*/i18n/*' \( -name '*.po' -o -name '*.pot' \) | sort)
+    say "ruff"
+    "$PY" -m ruff check . || status=1
+    "$PY" -m ruff format --check . || status=1
+    say "pylint-odoo"
+    "$PY" -m pylint --rcfile=.pylintrc "${addons[@]}" || status=1
+    say "OCA module checks (XML, CSV, manifests) and translation checks"
+    lint_py -m oca_pre_commit_hooks.cli "${addons[@]}" || status=1
+    lint_py -m oca_pre_commit_hooks.cli_po "${catalogues[@]}" || status=1
+    say "eslint"
+    "$LOCAL/lint/node/node_modules/.bin/eslint" --config eslint.config.mjs \
+        "crm_relational*/static/**/*.js" || status=1
+    say "addon READMEs and the pre-commit configuration"
+    "$PY" tools/addon_readme.py --check || status=1
+    lint_py -m pre_commit validate-config .pre-commit-config.yaml || status=1
+    return $status
 }
 
 known_pg_dir() {
