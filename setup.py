@@ -10,7 +10,14 @@ import os
 
 from setuptools import setup
 
-ADDONS = ["crm_relational", "crm_relational_sfa", "crm_relational_service"]
+ADDONS = [
+    "crm_relational",
+    "crm_relational_sfa",
+    "crm_relational_service",
+    # Glue with OCA's helpdesk_mgmt_sale / helpdesk_mgmt_crm, installed by themselves with them.
+    "crm_relational_service_sale",
+    "crm_relational_service_crm",
+]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 

@@ -23,6 +23,8 @@ from odoo_process import ADDONS, ROOT
 
 pytestmark = pytest.mark.slow
 
+# What the distribution ships: the three addons and the glue with OCA's helpdesk_mgmt_sale/_crm.
+PACKAGED = [*ADDONS, "crm_relational_service_sale", "crm_relational_service_crm"]
 OFFLINE = ["--no-index", "--no-build-isolation", "--disable-pip-version-check", "-q"]
 DISTRIBUTION = "odoo-addons-crm-relational"
 
@@ -98,11 +100,11 @@ def assert_odoo_finds_the_addons_in(python, site_root):
     script = (
         "from odoo.tools import config; config.parse_config([]);"
         "from odoo.modules.module import get_module_path;"
-        f"print('\\n'.join(get_module_path(a) or '' for a in {ADDONS!r}))"
+        f"print('\\n'.join(get_module_path(a) or '' for a in {PACKAGED!r}))"
     )
     paths = run(python, "-c", script, cwd="/").split()
-    assert len(paths) == len(ADDONS), paths
-    for addon, path in zip(ADDONS, paths, strict=True):
+    assert len(paths) == len(PACKAGED), paths
+    for addon, path in zip(PACKAGED, paths, strict=True):
         assert path.startswith(str(site_root)), path
         assert path.endswith(os.path.join("odoo", "addons", addon))
         assert shipped_files(path) == shipped_files(os.path.join(ROOT, addon))
@@ -127,14 +129,23 @@ def test_sdist_carries_the_requirements_and_every_addon_file(sdist):
     for name in ("setup.py", "pyproject.toml", "README.md", "requirements.txt"):
         assert name in names
     assert "requirements-dev.txt" in names  # the extra "test"
-    for addon in ADDONS:
+    for addon in PACKAGED:
         missing = tracked_files(addon) - names
         assert not missing, missing
     assert top == f"{DISTRIBUTION}-{max_manifest_version()}"
 
 
 def max_manifest_version():
-    return max((manifest(addon)["version"] for addon in ADDONS), key=version_key)
+    return max((manifest(addon)["version"] for addon in PACKAGED), key=version_key)
+
+
+def test_every_addon_of_the_repository_is_packaged():
+    addons = {
+        name
+        for name in os.listdir(ROOT)
+        if os.path.isfile(os.path.join(ROOT, name, "__manifest__.py"))
+    }
+    assert addons == set(PACKAGED)
 
 
 def test_the_version_is_the_manifests():
@@ -142,7 +153,7 @@ def test_the_version_is_the_manifests():
     assert run(sys.executable, "setup.py", "--version").strip().splitlines()[-1] == (
         max_manifest_version()
     )
-    for addon in ADDONS:
+    for addon in PACKAGED:
         assert re.fullmatch(r"19\.0\.\d+\.\d+\.\d+", manifest(addon)["version"]), addon
 
 
@@ -154,7 +165,7 @@ def test_wheel_from_the_sdist_has_the_addons_metadata_and_dependencies(wheel_fro
     # A namespace: no odoo/__init__.py that would hide Odoo itself.
     assert "odoo/__init__.py" not in names
     assert "odoo/addons/__init__.py" not in names
-    for addon in ADDONS:
+    for addon in PACKAGED:
         expected = {
             f"odoo/addons/{addon}/{os.path.relpath(f, addon)}" for f in tracked_files(addon)
         }
@@ -238,7 +249,7 @@ def test_addons_declare_their_external_python_dependencies():
     """An addon whose code (tests aside) imports a module Odoo does not bring declares it in its
     manifest's external_dependencies, so Odoo says what is missing instead of a traceback."""
     odoo_brings = {requirement_name(r) for r in requires("odoo") or [] if "extra ==" not in r}
-    for addon in ADDONS:
+    for addon in PACKAGED:
         code = [p for p in tracked_files(addon) if "/tests/" not in p]
         needed = {
             module
