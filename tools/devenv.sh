@@ -20,6 +20,10 @@ export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LOCAL=${LOCAL:-$ROOT/.local}
 ADDONS=crm_relational,crm_relational_sfa,crm_relational_service
+# Glue with OCA's helpdesk_mgmt_sale and helpdesk_mgmt_crm, which install themselves with those:
+# linted and shipped with the others, tested by tests/test_oca_glue.py with the OCA modules of
+# tools/oca-glue-requirements.txt (kept out of Odoo's environment, in .local/oca-glue).
+GLUE_ADDONS=crm_relational_service_sale,crm_relational_service_crm
 ODOO_SOURCE_URL=${ODOO_SOURCE_URL:-https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz}
 DB=${DB:-crm_relational_demo}
 TEST_DB=${TEST_DB:-crm_relational_test}
@@ -293,8 +297,24 @@ fresh_test_db() {
     initdb_cached "$TEST_DB"
 }
 
+ensure_oca_glue() {
+    # OCA's modules that the glue addons extend, where only tests/test_oca_glue.py's Odoo sees
+    # them: in Odoo's environment helpdesk_mgmt_sale would install itself in every database.
+    local dir=$LOCAL/oca-glue want
+    want=$( (echo "$PY"; cat "$ROOT/tools/oca-glue-requirements.txt") | sha256sum | cut -c1-16)
+    if [ ! -f "$dir/stamp" ] || [ "$(cat "$dir/stamp")" != "$want" ]; then
+        say "installing OCA's helpdesk_mgmt_sale and helpdesk_mgmt_crm into $dir"
+        rm -rf "$dir"
+        "$PY" -m pip install -q --no-deps --target "$dir" -r "$ROOT/tools/oca-glue-requirements.txt" \
+            || die "pip could not install tools/oca-glue-requirements.txt into $dir"
+        echo "$want" > "$dir/stamp"
+    fi
+    export CRMREL_OCA_GLUE_ADDONS="$dir/odoo/addons"
+}
+
 cmd_test() {
     setup
+    ensure_oca_glue
     fresh_test_db
     cd "$ROOT"
     # --odoo-http: a server on a free port for the tests that use HTTP (external API, portal).
@@ -418,7 +438,7 @@ cmd_lint() {
     ensure_deps
     ensure_lint_tools
     cd "$ROOT"
-    local status=0 addons=(${ADDONS//,/ }) catalogues=()
+    local status=0 addons=(${ADDONS//,/ } ${GLUE_ADDONS//,/ }) catalogues=()
     mapfile -t catalogues < <(find "${addons[@]}" -path '*/i18n/*' \( -name '*.po' -o -name '*.pot' \) | sort)
     say "ruff"
     "$PY" -m ruff check . || status=1
