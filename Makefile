@@ -27,7 +27,7 @@ test-fast:  ## the test suite without the slow lifecycle and server tests
 test-host:  ## Odoo's crm and sale_stock and OCA's helpdesk tests with the three addons installed
 	@$(DEVENV) test-host
 
-lint:  ## ruff and pylint-odoo on the addons
+lint:  ## ruff, pylint-odoo, OCA's XML/CSV/manifest/translation checks, eslint (as .pre-commit-config.yaml)
 	@$(DEVENV) lint
 
 bench:  ## benchmarks on the large data set (built once in BENCH_DB); BENCH_SIZES="small medium large" for the growth
@@ -42,5 +42,5 @@ setup:  ## only the set-up: Odoo, Python dependencies, PostgreSQL cluster, confi
 stop:  ## stop the embedded PostgreSQL cluster
 	@$(DEVENV) stop
 
-clean: stop  ## remove the embedded cluster, databases and caches (.local/)
-	rm -rf .local
+clean:  ## remove the embedded cluster (wherever it lives), databases and caches (.local/)
+	@$(DEVENV) clean

@@ -1,14 +1,23 @@
 """Install the three crm_relational addons into the ``odoo.addons`` namespace.
 
 ``pip install .`` is all an administrator needs: Odoo finds the addons next to its own, and pip
-brings their Python and OCA dependencies (requirements.txt).
+brings their Python and OCA dependencies (requirements.txt; ``.[test]`` adds
+requirements-dev.txt). The version is the manifests' (the highest of the three).
 """
 
+import ast
 import os
 
 from setuptools import setup
 
-ADDONS = ["crm_relational", "crm_relational_sfa", "crm_relational_service"]
+ADDONS = [
+    "crm_relational",
+    "crm_relational_sfa",
+    "crm_relational_service",
+    # Glue with OCA's helpdesk_mgmt_sale / helpdesk_mgmt_crm, installed by themselves with them.
+    "crm_relational_service_sale",
+    "crm_relational_service_crm",
+]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -27,9 +36,23 @@ def _addon_tree(addon):
     return packages, data
 
 
-def _requirements():
-    with open(os.path.join(HERE, "requirements.txt"), encoding="utf-8") as file:
+def _requirements(name):
+    with open(os.path.join(HERE, name), encoding="utf-8") as file:
         return [line.split("#")[0].strip() for line in file if line.split("#")[0].strip()]
+
+
+def _version_key(version):
+    return tuple(int(part) for part in version.split("."))
+
+
+def _version():
+    """The release of the suite: the highest version among the three addons' manifests, the one
+    place a version is written (a migration raises its addon's version, and so the package's)."""
+    versions = []
+    for addon in ADDONS:
+        with open(os.path.join(HERE, addon, "__manifest__.py"), encoding="utf-8") as file:
+            versions.append(ast.literal_eval(file.read())["version"])
+    return max(versions, key=_version_key)
 
 
 packages, package_dir, package_data = [], {}, {}
@@ -41,16 +64,19 @@ for addon in ADDONS:
 
 setup(
     name="odoo-addons-crm-relational",
-    version="19.0.1.0.0",
+    version=_version(),
     description="Relational CRM intelligence, sales force automation and service for Odoo 19",
     long_description=open(os.path.join(HERE, "README.md"), encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     license="LGPL-3 (crm_relational, crm_relational_sfa), AGPL-3 (crm_relational_service)",
-    python_requires=">=3.10",
+    # Odoo 19 needs 3.10, the addons 3.11 (datetime.UTC).
+    python_requires=">=3.11",
     packages=packages,
     package_dir=package_dir,
     package_data=package_data,
-    install_requires=_requirements(),
+    install_requires=_requirements("requirements.txt"),
+    # pip install ".[test]": what the tests, the linters and the data generator import.
+    extras_require={"test": _requirements("requirements-dev.txt")},
     zip_safe=False,
     classifiers=[
         "Framework :: Odoo",

@@ -8,6 +8,7 @@
     "author": "crm_relational developers",
     "website": "https://github.com/crm-relational/crm_relational",
     "depends": ["crm_relational", "sale_stock", "sale_crm"],
+    "external_dependencies": {"python": ["numpy", "scipy"]},
     "data": [
         "security/crm_relational_sfa_security.xml",
         "security/ir.model.access.csv",

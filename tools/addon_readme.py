@@ -9,7 +9,13 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-ADDONS = ["crm_relational", "crm_relational_sfa", "crm_relational_service"]
+ADDONS = [
+    "crm_relational",
+    "crm_relational_sfa",
+    "crm_relational_service",
+    "crm_relational_service_sale",
+    "crm_relational_service_crm",
+]
 SECTIONS = [("DESCRIPTION.md", None), ("CONFIGURE.md", "Configuration"), ("USAGE.md", "Usage")]
 
 

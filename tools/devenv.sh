@@ -2,13 +2,16 @@
 # Development environment of crm_relational, used by the Makefile.
 #
 #   tools/devenv.sh setup   find (or install) Odoo 19, install the Python dependencies,
-#                           start the embedded PostgreSQL cluster in .local/, write .local/odoo.conf
+#                           start the embedded PostgreSQL cluster in .local/pg (or, where its
+#                           server cannot reach the clone, /var/tmp), write .local/odoo.conf
 #   tools/devenv.sh run     setup, create the demo database once, serve the web client
 #   tools/devenv.sh test    setup, create a fresh test database from the cached template, run pytest
-#   tools/devenv.sh lint    ruff and pylint-odoo on the addons
+#   tools/devenv.sh lint    what .pre-commit-config.yaml runs: ruff, pylint-odoo, OCA's module and
+#                           translation checks, eslint, the addon READMEs
 #   tools/devenv.sh pot     regenerate the addons' translation templates (i18n/*.pot)
 #   tools/devenv.sh bench   benchmarks on the data sets of BENCH_SIZES (default: large)
 #   tools/devenv.sh stop    stop the embedded PostgreSQL cluster
+#   tools/devenv.sh clean   stop and remove the cluster, the databases and the caches (.local/)
 #
 # Every step is idempotent and remembers what it did, so a second call starts in seconds.
 set -euo pipefail
@@ -17,6 +20,10 @@ export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LOCAL=${LOCAL:-$ROOT/.local}
 ADDONS=crm_relational,crm_relational_sfa,crm_relational_service
+# Glue with OCA's helpdesk_mgmt_sale and helpdesk_mgmt_crm, which install themselves with those:
+# linted and shipped with the others, tested by tests/test_oca_glue.py with the OCA modules of
+# tools/oca-glue-requirements.txt (kept out of Odoo's environment, in .local/oca-glue).
+GLUE_ADDONS=crm_relational_service_sale,crm_relational_service_crm
 ODOO_SOURCE_URL=${ODOO_SOURCE_URL:-https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz}
 DB=${DB:-crm_relational_demo}
 TEST_DB=${TEST_DB:-crm_relational_test}
@@ -103,8 +110,61 @@ pg_bindir() {
 }
 
 as_pg() {
-    # PostgreSQL refuses to run as root: run its server tools as $PG_OS_USER then.
-    if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+    # PostgreSQL refuses to run as root: run its server tools as $PG_OS_USER then, from a
+    # directory that user can enter (the caller's may be private).
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$PG_OS_USER" -- "$@"); else "$@"; fi
+}
+
+pg_reaches() {
+    # Whether the server's OS user can create and use directory $1 (all its parents entered).
+    if [ "$(id -u)" = 0 ]; then
+        (cd / && runuser -u "$PG_OS_USER" -- test -w "$1" -a -x "$1") 2>/dev/null
+    else
+        test -w "$1" -a -x "$1"
+    fi
+}
+
+pg_outside_dir() {
+    # The cluster's directory outside the clone: one per user and clone path, in a directory
+    # every user can reach and that survives a reboot.
+    local key
+    key=$(printf '%s' "$ROOT" | sha256sum | cut -c1-16)
+    echo "${PG_OUTSIDE_ROOT:-/var/tmp}/crm_relational-pg-$(id -u)-$key"
+}
+
+pg_dir() {
+    # Where the embedded cluster lives: .local/pg, unless the server cannot use it there (root
+    # in a private clone such as a 0700 home: the server runs as $PG_OS_USER, who cannot enter
+    # it) or its socket path would pass the system's limit (a deep clone); then the directory of
+    # pg_outside_dir. The choice is remembered in .local/pg.dir so every later call (stop,
+    # clean) finds the same cluster.
+    local pointer=$LOCAL/pg.dir dir=$LOCAL/pg
+    if [ -s "$pointer" ]; then cat "$pointer"; return 0; fi
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$dir"
+    # 107 bytes for a socket path, less "/run/.s.PGSQL.NNNNN".
+    if [ ! -f "$dir/data/PG_VERSION" ] && { ! pg_reaches "$dir" || [ ${#dir} -gt 85 ]; }; then
+        rmdir "$dir" 2>/dev/null || true
+        dir=$(pg_outside_dir)
+    fi
+    echo "$dir" > "$pointer"
+    echo "$dir"
+}
+
+pg_make_outside_dir() {
+    # Create the cluster's directory $1 outside the clone, owned by the server's OS user and
+    # private to it; refuse one that someone else made.
+    local dir=$1 owner
+    owner=$(if [ "$(id -u)" = 0 ]; then echo "$PG_OS_USER"; else id -un; fi)
+    [ -d "$dir" ] || { mkdir -m 0700 "$dir" && chown "$owner" "$dir"; } \
+        || die "could not create the PostgreSQL directory $dir"
+    [ "$(stat -c %U "$dir")" = "$owner" ] && [ ! -L "$dir" ] \
+        || die "$dir exists but does not belong to $owner: remove it or set PG_OUTSIDE_ROOT"
+}
+
+pg_quote() {
+    # $1 quoted for the shell through which pg_ctl starts the server (paths with spaces).
+    printf "'%s'" "${1//\'/\'\\\'\'}"
 }
 
 free_port() {
@@ -124,13 +184,16 @@ EOF
 }
 
 ensure_pg() {
-    local bin data=$LOCAL/pg/data run=$LOCAL/pg/run portfile=$LOCAL/pg/port
+    local bin pgdir data run portfile
     bin=$(pg_bindir) || die "PostgreSQL server not found (install it: apt-get install postgresql)"
-    mkdir -p "$LOCAL/pg" "$run"
     if [ "$(id -u)" = 0 ]; then
         id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home "$PG_OS_USER"
-        chown "$PG_OS_USER" "$LOCAL/pg" "$run"
     fi
+    mkdir -p "$LOCAL"
+    pgdir=$(pg_dir)
+    [ "$pgdir" = "$LOCAL/pg" ] || pg_make_outside_dir "$pgdir"
+    data=$pgdir/data run=$pgdir/run portfile=$pgdir/port
+    [ -d "$run" ] || as_pg mkdir -p "$run"
     if [ ! -f "$data/PG_VERSION" ]; then
         say "creating the embedded PostgreSQL cluster in $data"
         as_pg "$bin/initdb" -D "$data" --username=odoo --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
@@ -142,9 +205,9 @@ ensure_pg() {
             free_port $((PGPORT + 1)) > "$portfile"; PGPORT=$(cat "$portfile")
         fi
         say "starting PostgreSQL on 127.0.0.1:$PGPORT"
-        as_pg "$bin/pg_ctl" -D "$data" -l "$LOCAL/pg/server.log" -w -t 60 start \
-            -o "-p $PGPORT -k $run -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=200" \
-            >/dev/null || die "PostgreSQL did not start; see $LOCAL/pg/server.log"
+        as_pg "$bin/pg_ctl" -D "$data" -l "$pgdir/server.log" -w -t 60 start \
+            -o "-p $PGPORT -k $(pg_quote "$run") -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=200" \
+            >/dev/null || die "PostgreSQL did not start; see $pgdir/server.log"
     fi
     export PGHOST=127.0.0.1 PGPORT PGUSER=odoo
 }
@@ -234,8 +297,24 @@ fresh_test_db() {
     initdb_cached "$TEST_DB"
 }
 
+ensure_oca_glue() {
+    # OCA's modules that the glue addons extend, where only tests/test_oca_glue.py's Odoo sees
+    # them: in Odoo's environment helpdesk_mgmt_sale would install itself in every database.
+    local dir=$LOCAL/oca-glue want
+    want=$( (echo "$PY"; cat "$ROOT/tools/oca-glue-requirements.txt") | sha256sum | cut -c1-16)
+    if [ ! -f "$dir/stamp" ] || [ "$(cat "$dir/stamp")" != "$want" ]; then
+        say "installing OCA's helpdesk_mgmt_sale and helpdesk_mgmt_crm into $dir"
+        rm -rf "$dir"
+        "$PY" -m pip install -q --no-deps --target "$dir" -r "$ROOT/tools/oca-glue-requirements.txt" \
+            || die "pip could not install tools/oca-glue-requirements.txt into $dir"
+        echo "$want" > "$dir/stamp"
+    fi
+    export CRMREL_OCA_GLUE_ADDONS="$dir/odoo/addons"
+}
+
 cmd_test() {
     setup
+    ensure_oca_glue
     fresh_test_db
     cd "$ROOT"
     # --odoo-http: a server on a free port for the tests that use HTTP (external API, portal).
@@ -329,19 +408,75 @@ cmd_pot() {
     cd "$ROOT" && "$PY" -m odoo i18n export -c "$ODOO_CONF" -d "$TEST_DB" ${ADDONS//,/ }
 }
 
+# ESLint's version, as in .pre-commit-config.yaml.
+ESLINT_VERSION=9.39.5
+
+ensure_lint_tools() {
+    # The linters that do not belong in Odoo's environment, into .local/lint once per version:
+    # OCA's odoo-pre-commit-hooks and pre-commit (PyPI, tools/lint-requirements.txt), ESLint (npm).
+    local dir=$LOCAL/lint stamp=$LOCAL/lint/stamp want
+    want=$( (echo "$PY $ESLINT_VERSION"; cat "$ROOT/tools/lint-requirements.txt") | sha256sum | cut -c1-16)
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+    say "installing the linters into $dir"
+    rm -rf "$dir" && mkdir -p "$dir"
+    "$PY" -m pip install -q --target "$dir/python" -r "$ROOT/tools/lint-requirements.txt" \
+        || die "pip could not install tools/lint-requirements.txt into $dir/python"
+    command -v npm >/dev/null 2>&1 || die "ESLint needs npm (apt-get install npm)"
+    npm install --prefix "$dir/node" --no-save --no-audit --no-fund --silent "eslint@$ESLINT_VERSION" \
+        >/dev/null || die "npm could not install eslint@$ESLINT_VERSION into $dir/node"
+    echo "$want" > "$stamp"
+}
+
+lint_py() {
+    # Python with the isolated linters of .local/lint first on its path.
+    PYTHONPATH="$LOCAL/lint/python" "$PY" "$@"
+}
+
 cmd_lint() {
+    # What .pre-commit-config.yaml runs, at its versions, without pre-commit's downloads.
     ensure_python
     ensure_deps
+    ensure_lint_tools
     cd "$ROOT"
-    "$PY" -m ruff check .
-    "$PY" -m ruff format --check .
-    "$PY" -m pylint --rcfile=.pylintrc crm_relational crm_relational_sfa crm_relational_service
-    "$PY" tools/addon_readme.py --check
+    local status=0 addons=(${ADDONS//,/ } ${GLUE_ADDONS//,/ }) catalogues=()
+    mapfile -t catalogues < <(find "${addons[@]}" -path '*/i18n/*' \( -name '*.po' -o -name '*.pot' \) | sort)
+    say "ruff"
+    "$PY" -m ruff check . || status=1
+    "$PY" -m ruff format --check . || status=1
+    say "pylint-odoo"
+    "$PY" -m pylint --rcfile=.pylintrc "${addons[@]}" || status=1
+    say "OCA module checks (XML, CSV, manifests) and translation checks"
+    lint_py -m oca_pre_commit_hooks.cli "${addons[@]}" || status=1
+    lint_py -m oca_pre_commit_hooks.cli_po "${catalogues[@]}" || status=1
+    say "eslint"
+    "$LOCAL/lint/node/node_modules/.bin/eslint" --config eslint.config.mjs \
+        "crm_relational*/static/**/*.js" || status=1
+    say "addon READMEs and the pre-commit configuration"
+    "$PY" tools/addon_readme.py --check || status=1
+    lint_py -m pre_commit validate-config .pre-commit-config.yaml || status=1
+    return $status
+}
+
+known_pg_dir() {
+    # The cluster's directory as pg_dir chose it, without choosing one.
+    if [ -s "$LOCAL/pg.dir" ]; then cat "$LOCAL/pg.dir"; else echo "$LOCAL/pg"; fi
 }
 
 cmd_stop() {
-    local bin; bin=$(pg_bindir) || exit 0
-    [ -f "$LOCAL/pg/data/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$LOCAL/pg/data" -m fast stop || true
+    local bin pgdir; bin=$(pg_bindir) || return 0
+    pgdir=$(known_pg_dir)
+    [ -f "$pgdir/data/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$pgdir/data" -m fast stop || true
+}
+
+cmd_clean() {
+    # Stop and remove the cluster (also when it lives outside the clone), databases and caches.
+    local pgdir; pgdir=$(known_pg_dir)
+    cmd_stop
+    case "$pgdir" in
+        "$LOCAL"/*) ;;
+        */crm_relational-pg-*) say "removing the PostgreSQL cluster in $pgdir"; rm -rf -- "$pgdir" ;;
+    esac
+    rm -rf -- "$LOCAL"
 }
 
 case "${1:-}" in
@@ -353,5 +488,6 @@ case "${1:-}" in
     pot) cmd_pot ;;
     bench) cmd_bench ;;
     stop) cmd_stop ;;
-    *) die "usage: $0 setup|run|test|test-host|lint|pot|bench|stop" ;;
+    clean) cmd_clean ;;
+    *) die "usage: $0 setup|run|test|test-host|lint|pot|bench|stop|clean" ;;
 esac
