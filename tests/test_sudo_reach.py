@@ -27,9 +27,9 @@ NOTIFY = "crm_relational.recompute_notify_user_ids"
 SUDOS = {
     ("crm_relational/wizard/crm_relational_type_override.py", "action_apply"): 1,
     ("crm_relational/models/crm_relational_profile.py", "action_recompute_background"): 2,
-    ("crm_relational/models/crm_relational_profile.py", "_notify_recompute_done"): 1,
-    ("crm_relational/models/crm_relational_profile.py", "_batch_size"): 1,
-    ("crm_relational/models/crm_relational_profile.py", "_start_run"): 1,
+    ("crm_relational/models/crm_relational_run.py", "_notify_recompute_done"): 1,
+    ("crm_relational/models/crm_relational_run.py", "_batch_size"): 1,
+    ("crm_relational/models/crm_relational_run.py", "_start_run"): 1,
     ("crm_relational/models/crm_relational_segment.py", "unlink"): 1,
     ("crm_relational/models/crm_relational_segment.py", "_sync_mailing_filter"): 2,
     ("crm_relational/models/res_partner.py", "write"): 1,
@@ -189,7 +189,7 @@ class TestSudoReach(SudoCase):
 
     def test_notify_recompute_done(self):
         """Private: no client calls it; it tells the waiting users only and empties the list."""
-        Profile = self.env["crm.relational.profile"]
+        Profile = self.env["crm.relational.run"]
         with self.assertRaises(AccessError):
             get_public_method(Profile, "_notify_recompute_done")
         Param = self.env["ir.config_parameter"]
@@ -210,7 +210,7 @@ class TestSudoReach(SudoCase):
         """The engine reads one technical number through sudo; the user cannot read the
         parameters, and gets a bounded number, whatever is stored."""
         Param = self.env["ir.config_parameter"]
-        Profile = self.env["crm.relational.profile"].with_user(self.salesman)
+        Profile = self.env["crm.relational.run"].with_user(self.salesman)
         with self.assertRaises(AccessError):
             Param.with_user(self.salesman).get_param("crm_relational.batch_size")
         with self.assertRaises(AccessError):

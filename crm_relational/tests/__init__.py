@@ -3,6 +3,7 @@ from . import test_segment
 from . import test_settings
 from . import test_timeline
 from . import test_rfm
+from . import test_scoring
 from . import test_profile
 from . import test_clv
 from . import test_relationship
