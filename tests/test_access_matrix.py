@@ -251,30 +251,6 @@ SPECS = {
             **Q2,
         },
     ),
-    "crm.relational.stock.lookup.wizard": Spec(
-        make=lambda case, role: case.env["crm.relational.stock.lookup.wizard"].create(
-            {"query": "Matrix"}
-        ),
-        field="quantity",
-        value=2.0,
-        copy=lambda case, role, record: {"query": record.query, "quantity": 3.0},
-    ),
-    "crm.relational.stock.lookup.line": Spec(
-        make=lambda case, role: case.env["crm.relational.stock.lookup.line"].create(
-            {
-                "wizard_id": case.env["crm.relational.stock.lookup.wizard"]
-                .create({"query": "Matrix"})
-                .id,
-                "product_id": case.product.id,
-            }
-        ),
-        field="free",
-        value=1.0,
-        copy=lambda case, role, record: {
-            "wizard_id": record.wizard_id.id,
-            "product_id": record.product_id.id,
-        },
-    ),
     "crm.relational.lead.line": Spec(
         # uom_id is given: it is computed from the product, but required and not precomputed,
         # so a line created without it breaks the NOT NULL constraint (the form fills it in).
@@ -461,8 +437,6 @@ COMPANYLESS = {"crm.relational.relationship.type"}
 TRANSIENT = {
     "crm.relational.type.override",
     "crm.relational.retention",
-    "crm.relational.stock.lookup.wizard",
-    "crm.relational.stock.lookup.line",
 }
 
 

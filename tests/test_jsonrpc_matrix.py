@@ -34,8 +34,6 @@ OVERRIDES = {
     ("crm.relational.kb.article", "write"),
     ("crm.relational.lead.line", "create"),
     ("crm.relational.lead.line", "write"),
-    ("crm.relational.stock.lookup.wizard", "create"),
-    ("crm.relational.stock.lookup.wizard", "write"),
     ("crm.relational.forecast", "unlink"),
     ("crm.relational.segment", "create"),
     ("crm.relational.segment", "unlink"),
@@ -322,10 +320,6 @@ ROWS = [
                                    "warehouse_ids": case.warehouses_a.ids},
         check=lambda case, role, result: case.assertEqual(
             bool(result[0]["warehouses"]), role.company == case.company_a)),
-    Row("crm.relational.stock.lookup.wizard", "action_lookup",
-        _roles(ACCESS, OK, OK, ACCESS, ACCESS, OK),
-        ids=lambda case, role: case.lookup_wizards[role.label].ids,
-        check=_action_on("crm.relational.stock.lookup.wizard")),
     Row("crm.relational.type.override", "action_apply",
         _roles(ACCESS, OK, OK, ACCESS, ACCESS, ACCESS),
         ids=lambda case, role: case.override_wizards[role.label].ids,
@@ -622,11 +616,8 @@ class TestJsonRpcMatrix(HttpCase):
             {"partner_id": cls.customer.id,
              "picking_type_id": cls.warehouses_a[:1].out_type_id.id}
         )  # fmt: skip
-        cls.lookup_wizards, cls.override_wizards, cls.retention_wizards = {}, {}, {}
+        cls.override_wizards, cls.retention_wizards = {}, {}
         for label in cls.roles:
-            cls.lookup_wizards[label] = cls.env["crm.relational.stock.lookup.wizard"].create(
-                {"query": "RPC-LAMP"}
-            )
             cls.override_wizards[label] = cls.env["crm.relational.type.override"].create(
                 {"profile_id": cls.profile.id, "relationship_type_id": cls.other_type.id,
                  "reason": "Said on the phone"}
@@ -637,8 +628,7 @@ class TestJsonRpcMatrix(HttpCase):
         # A wizard's records are its user's own (record rules): each role's were made by it.
         cls.env.flush_all()
         for label, role in cls.roles.items():
-            wizards = (cls.lookup_wizards[label], cls.override_wizards[label],
-                       cls.retention_wizards[label])  # fmt: skip
+            wizards = (cls.override_wizards[label], cls.retention_wizards[label])
             for wizard in wizards:
                 cls.env.cr.execute(
                     SQL("UPDATE %s SET create_uid = %s WHERE id = %s",

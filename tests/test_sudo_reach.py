@@ -36,7 +36,7 @@ SUDOS = {
     ("crm_relational/models/res_partner.py", "_relational_forget"): 1,
     ("crm_relational_service/controllers/portal.py", "_faq"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_message_post_after_hook"): 1,
-    ("crm_relational_service/models/helpdesk_ticket.py", "_relational_route_one"): 1,
+    ("crm_relational_service/models/crm_relational_routing.py", "_route_one"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_get_sla_ticket_domain"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_relational_check_close"): 1,
     ("crm_relational_sfa/models/crm_relational_forecast.py", "action_take_now"): 1,
@@ -413,7 +413,7 @@ class TestSudoReach(SudoCase):
             ticket.with_user(self.salesman)._relational_check_close(done)
         self.assertEqual(ticket.stage_id, stage)
 
-    def test_relational_route_one(self):
+    def test_route_one(self):
         """Routing reads the team's agents through sudo, of the ticket's company only: a team
         member who is an agent of another company never gets the ticket, and the routing note
         names the chosen agent only."""

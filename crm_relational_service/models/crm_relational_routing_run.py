@@ -239,7 +239,7 @@ class CrmRelationalRoutingRun(models.Model):
             ids = [row[0] for row in self.env.cr.fetchall()]
             if not ids:
                 break
-            outcomes = Ticket.browse(ids).exists()._relational_route()
+            outcomes = self.env["crm.relational.routing"]._route(Ticket.browse(ids).exists())
             outcomes["skipped"] += len(ids) - sum(outcomes.values())  # deleted since
             values = {
                 f"{outcome}_count": self[f"{outcome}_count"] + outcomes[outcome]

@@ -154,19 +154,6 @@ class TestStockLookup(StockCase):
         (result,) = self.Lookup.with_user(self.rep).lookup("bond", warehouse_ids=abroad.ids)
         self.assertEqual(result["warehouses"], [])
 
-    def test_lookup_dialog(self):
-        wizard = (
-            self.env["crm.relational.stock.lookup.wizard"]
-            .with_user(self.rep)
-            .create({"query": "Bond", "quantity": 8})
-        )
-        wizard.action_lookup()
-        lines = wizard.line_ids.filtered(lambda line: not line.alternative_to_id)
-        self.assertEqual(lines.warehouse_id, self.riyadh | self.jeddah)
-        riyadh = lines.filtered(lambda line: line.warehouse_id == self.riyadh)
-        self.assertEqual((riyadh.free, riyadh.promise_date), (7, False))
-        self.assertEqual(wizard.line_ids.filtered("alternative_to_id").product_id, self.other_lamp)
-
 
 class TestPromiseEngine(TransactionCase):
     def test_promise_date(self):
