@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import test_access_matrix as matrix
+from access_roles import build_roles
 from repository_case import RepositoryCase
 
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.service.model import get_public_method
-from odoo.tests import HttpCase, new_test_user
+from odoo.tests import HttpCase
 from odoo.tools import SQL
 
 OK, ACCESS, USER = "ok", "AccessError", "UserError"
@@ -502,27 +503,16 @@ class TestJsonRpcMatrix(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_a = cls.env.ref("base.main_company")
-        cls.company_b = cls.env["res.company"].create({"name": "RPC Other Company"})
-        companies = {"a": cls.company_a, "b": cls.company_b}
         customer_company = cls.env["res.partner"].create(
             {"name": "RPC Portal Company", "is_company": True}
         )
-        cls.roles, cls.keys = {}, {}
-        for number, (label, (groups, key)) in enumerate(matrix.ROLES.items()):
-            company = companies[key]
-            extra = {}
-            if groups == "base.group_portal":
-                extra["partner_id"] = (
-                    cls.env["res.partner"]
-                    .create({"name": "RPC Portal Contact", "parent_id": customer_company.id})
-                    .id
-                )
-            user = new_test_user(
-                cls.env, login=f"rpc_{number}", groups=groups, company_id=company.id,
-                company_ids=[Command.set(company.ids)], **extra,
-            )  # fmt: skip
-            cls.roles[label] = matrix.Role(label, user, company)
+        contact = cls.env["res.partner"].create(
+            {"name": "RPC Portal Contact", "parent_id": customer_company.id}
+        )
+        companies = build_roles(cls, matrix.ROLES, "rpc", "RPC Other Company", contact)
+        cls.keys = {}
+        for label, role in cls.roles.items():
+            user = role.user
             # sudo: a key without expiry, which only a system user may generate
             cls.keys[label] = (
                 cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, "RPC", None)
