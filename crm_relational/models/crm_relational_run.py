@@ -14,14 +14,13 @@ _logger = logging.getLogger(__name__)
 # The lifetime-value models are fitted on at most this many customers (a fixed pseudo-random
 # sample above that size): the fit is as good, and memory stays bounded.
 FIT_SAMPLE = 200_000
-# Customers scored, written and committed together.
-BATCH_SIZE = 20_000
 HALF_YEAR_DAYS = 182
 YEAR_DAYS = 365
 # The users waiting for a background recompute to finish (system parameter, JSON list of ids).
 NOTIFY_PARAMETER = "crm_relational.recompute_notify_user_ids"
-# First key of the advisory lock that keeps two recomputes of one company apart.
-LOCK_KEY = 2_918_431
+# The companies a scheduled recompute has left when it ran out of time (system parameter,
+# suffixed with the mode, JSON list of ids).
+PENDING_PARAMETER = "crm_relational.recompute_pending_company_ids"
 FACTS = SQL.identifier("crm_relational_facts")
 
 
@@ -42,8 +41,14 @@ class CrmRelationalRun(models.Model):
     """
 
     _name = "crm.relational.run"
+    _inherit = ["crm.relational.job"]
     _description = "Customer Profile Recompute"
     _order = "id desc"
+    # One recompute of a company at a time; customers scored, written and committed together.
+    _job_lock = "profile_recompute"
+    _job_batch_parameter = "crm_relational.batch_size"
+    _job_batch_default = 20_000
+    _job_total_field = "customer_count"
 
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     mode = fields.Selection(
@@ -54,11 +59,7 @@ class CrmRelationalRun(models.Model):
         "the customers whose records changed, scored against the last full run's figures.",
     )
     date = fields.Date(string="As Of", required=True, help="The day the profiles describe.")
-    state = fields.Selection(
-        [("running", "Running"), ("done", "Done")], required=True, default="running"
-    )
-    started_at = fields.Datetime(required=True, default=fields.Datetime.now)
-    finished_at = fields.Datetime()
+    started_at = fields.Datetime(required=True)
     since = fields.Datetime(
         string="Changes Since",
         help="Incremental runs: customers whose records changed after this moment are redone.",
@@ -80,17 +81,7 @@ class CrmRelationalRun(models.Model):
         compute="_compute_duration",
         help="Seconds from the start to the end of the run (to now while it runs).",
     )
-    progress = fields.Float(compute="_compute_progress", help="Customers done, in percent.")
-
-    @api.depends("done_count", "customer_count", "state")
-    def _compute_progress(self):
-        for run in self:
-            if run.state == "done":
-                run.progress = 100.0
-            elif run.customer_count:
-                run.progress = 100.0 * run.done_count / run.customer_count
-            else:
-                run.progress = 0.0
+    progress = fields.Float(help="Customers done, in percent.")
 
     def _compute_duration(self):
         for run in self:
@@ -100,10 +91,31 @@ class CrmRelationalRun(models.Model):
     # ------------------------------------------------------------------ job
     @api.model
     def _cron_recompute(self, incremental=False):
-        """Scheduled recompute, committing after each batch (see ``_recompute``); then tells
-        the users who asked for it (``action_recompute_background``) that it has finished."""
-        companies = self.env["res.company"].search([("active", "=", True)])
-        self.with_context(crm_relational_commit=True)._recompute(companies, incremental=incremental)
+        """Scheduled recompute of every active company, committing after each batch (see
+        ``_recompute_company``); then tells the users who asked for it
+        (``action_recompute_background``) that it has finished.
+
+        When the scheduler's time runs out half-way, the companies left are noted and the job
+        stops; called again (the scheduler does so while work is left), it carries on with
+        them, the interrupted run first.
+        """
+        mode = "incremental" if incremental else "full"
+        # sudo: the job's own note of the companies it has left, kept between its calls
+        parameters = self.env["ir.config_parameter"].sudo()
+        key = f"{PENDING_PARAMETER}.{mode}"
+        pending = json.loads(parameters.get_param(key) or "[]")
+        domain = [("active", "=", True)] + ([("id", "in", pending)] if pending else [])
+        companies = self.env["res.company"].search(domain, order="id")
+        today = fields.Date.context_today(self)
+        for index, company in enumerate(companies):
+            outcome = self._recompute_company(company, today, incremental)
+            if outcome == "paused":
+                parameters.set_param(key, json.dumps(companies[index:].ids))
+                return
+            if not outcome:
+                _logger.info("Profiles of %s: another recompute is running", company.name)
+        if pending:
+            parameters.set_param(key, "")
         if not incremental:
             self._notify_recompute_done()
 
@@ -117,15 +129,8 @@ class CrmRelationalRun(models.Model):
             .browse(json.loads(parameters.get_param(NOTIFY_PARAMETER) or "[]"))
             .exists()
         )
-        for user in waiting:
-            user._bus_send(
-                "simple_notification",
-                {
-                    "type": "success",
-                    "title": self.env._("Relationships"),
-                    "message": self.env._("The customer profiles are up to date."),
-                },
-            )
+        title = self.env._("Relationships")
+        self._notify(waiting, title, self.env._("The customer profiles are up to date."))
         parameters.set_param(NOTIFY_PARAMETER, "[]")
 
     @api.model
@@ -142,12 +147,15 @@ class CrmRelationalRun(models.Model):
                 _logger.info("Profiles of %s: another recompute is running", company.name)
 
     def _recompute_company(self, company, today, incremental=False):
-        """Recompute one company's profiles; False if another run holds the company's lock.
+        """Recompute one company's profiles: True when done; False if another run holds the
+        company's lock; ``"paused"`` when the scheduled job stopped it half-way (out of time,
+        or another worker took it over).
 
-        With the ``crm_relational_commit`` context key each batch is committed with its
-        progress on the run, and a run interrupted half-way is resumed by the next one.
+        In the scheduled job each batch is committed with its progress on the run (see
+        ``crm.relational.job._commit_progress``), and a run interrupted half-way is resumed by
+        the next one.
         """
-        if not self._lock(company):
+        if not self._try_lock(company.id):
             return False
         run = self._start_run(company, today, incremental)
         touched = None
@@ -185,57 +193,34 @@ class CrmRelationalRun(models.Model):
                     "done_count": run.done_count + len(rows),
                 }
             )
-            if not self._commit_progress(company, run, len(rows)):
-                return True  # another process took the company over and finishes this run
+            if not run._commit_progress(len(rows)):
+                return "paused"
         self._drop_stale_profiles(company, touched)
         run.write({"state": "done", "finished_at": fields.Datetime.now()})
         self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", FACTS))
         self.env["crm.relational.profile"].invalidate_model()
         return True
 
-    def _batch_size(self):
-        """Customers scored and committed together: the system parameter
-        ``crm_relational.batch_size`` if set (less memory, more commits), else 20,000."""
-        # sudo: a technical setting read by the engine whoever started it
-        value = self.env["ir.config_parameter"].sudo().get_param("crm_relational.batch_size")
-        try:
-            return max(int(value), 1) if value else BATCH_SIZE
-        except ValueError:
-            _logger.warning("crm_relational.batch_size is not a number: %r", value)
-            return BATCH_SIZE
-
-    def _lock(self, company):
-        """Take the company's recompute lock for the current transaction, if it is free."""
-        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", LOCK_KEY, company.id))
-        return self.env.cr.fetchone()[0]
-
-    def _commit_progress(self, company, run, processed):
-        """Commit a batch (scheduled runs only) and take the lock again; False if lost."""
-        if not self.env.context.get("crm_relational_commit"):
-            return True
-        remaining = max(run.customer_count - run.done_count, 0)
-        self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
-        return self._lock(company)
-
     def _start_run(self, company, today, incremental):
         """The run to carry on: the interrupted one of the same day and mode, or a new one."""
         # sudo: runs are the engine's own bookkeeping, written whoever started the recompute
         # (its callers check that right: action_recompute for managers, the cron).
         Run = self.sudo()
-        mode = "incremental" if incremental else "full"
+        reference = Run.search(
+            [("company_id", "=", company.id), ("state", "=", "done"), ("mode", "=", "full"),
+             ("parameters", "!=", False)],
+            limit=1,
+        )  # fmt: skip
+        # An incremental recompute of a company never fully computed is a full one.
+        mode = "incremental" if incremental and reference else "full"
         running = Run.search([("company_id", "=", company.id), ("state", "=", "running")])
         resumable = running.filtered(lambda run: run.mode == mode and run.date == today)[:1]
         # Interrupted runs of another day or mode will not be resumed.
         (running - resumable).write({"state": "done", "finished_at": fields.Datetime.now()})
         if resumable:
             return resumable
-        reference = Run.search(
-            [("company_id", "=", company.id), ("state", "=", "done"), ("mode", "=", "full"),
-             ("parameters", "!=", False)],
-            limit=1,
-        )  # fmt: skip
         last = Run.search([("company_id", "=", company.id), ("state", "=", "done")], limit=1)
-        if incremental and reference:
+        if mode == "incremental":
             return Run.create(
                 {
                     "company_id": company.id,

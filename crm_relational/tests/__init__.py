@@ -5,6 +5,7 @@ from . import test_timeline
 from . import test_rfm
 from . import test_scoring
 from . import test_profile
+from . import test_job
 from . import test_clv
 from . import test_relationship
 from . import test_relationship_engine
