@@ -270,6 +270,7 @@ PLAIN = {
     "crm.relational.run.since",
     "crm.relational.run.started_at",
     "crm.relational.run.state",
+    "crm.relational.run.user_id",
     "crm.relational.segment.active",
     "crm.relational.segment.color",
     "crm.relational.segment.company_id",
