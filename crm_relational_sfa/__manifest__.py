@@ -2,7 +2,7 @@
     "name": "CRM Relational Sales Force Automation",
     "summary": "Calibrated opportunity forecasts joined with sales history, sales targets, "
     "and stock lookups a rep can do during a call",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "crm_relational developers",
@@ -17,7 +17,7 @@
         "views/crm_relational_forecast_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
-        "wizard/crm_relational_stock_lookup_wizard_views.xml",
+        "views/crm_relational_stock_lookup_views.xml",
         "views/res_partner_call_sheet_views.xml",
         "views/crm_relational_sfa_menus.xml",
     ],

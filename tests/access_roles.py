@@ -50,14 +50,33 @@ def _user(env, login, groups, company, **values):
     )
 
 
+def build_roles(case, roles, prefix, company_b_name, portal_partner):
+    """The shared role and company fixture of the repository suites: ``case.company_a`` (the
+    main company), ``case.company_b`` (a new one named ``company_b_name``) and
+    ``case.roles``, ``{label: Role}`` with one user per role of ``roles`` (``{label: (groups,
+    company key "a" or "b")}``, groups None for Odoo's public user), logged in as
+    ``<prefix>_<number>``; the portal user is the contact ``portal_partner``."""
+    env = case.env
+    case.company_a = env.ref("base.main_company")
+    case.company_b = env["res.company"].create({"name": company_b_name})
+    companies = {"a": case.company_a, "b": case.company_b}
+    case.roles = {}
+    for number, (label, (groups, key)) in enumerate(roles.items()):
+        company = companies[key]
+        if groups is None:
+            user = env.ref("base.public_user")
+        else:
+            extra = {"partner_id": portal_partner.id} if groups == "base.group_portal" else {}
+            user = _user(env, f"{prefix}_{number}", groups, company, **extra)
+        case.roles[label] = Role(label, user, company)
+    return companies
+
+
 def build(case):
     """Fill ``case`` (a test class, as superuser) with the roles and the business data."""
     env = case.env
     today = fields.Date.context_today(env["res.partner"])
     case.today = today
-    case.company_a = env.ref("base.main_company")
-    case.company_b = env["res.company"].create({"name": "Invariant Company B"})
-    companies = {"a": case.company_a, "b": case.company_b}
     Partner = env["res.partner"]
     case.customer = Partner.create({"name": "Invariant Trading", "is_company": True})
     case.contact = Partner.create({"name": "Invariant Buyer", "parent_id": case.customer.id})
@@ -65,15 +84,7 @@ def build(case):
     case.customer_2 = Partner.create({"name": "Invariant Retail", "is_company": True})
     case.customers = case.customer | case.customer_2
 
-    case.roles = {}
-    for number, (label, (groups, key)) in enumerate(ROLES.items()):
-        company = companies[key]
-        if groups is None:
-            user = env.ref("base.public_user")
-        else:
-            extra = {"partner_id": case.contact.id} if groups == "base.group_portal" else {}
-            user = _user(env, f"invariant_{number}", groups, company, **extra)
-        case.roles[label] = Role(label, user, company)
+    build_roles(case, ROLES, "invariant", "Invariant Company B", case.contact)
     # A second own-documents salesperson whose documents the first must not see.
     case.rep_b = _user(env, "invariant_rep_b", "sales_team.group_sale_salesman", case.company_a)
     _sales(case, today)

@@ -273,6 +273,7 @@ PLAIN = {
     "crm.relational.run.since",
     "crm.relational.run.started_at",
     "crm.relational.run.state",
+    "crm.relational.run.user_id",
     "crm.relational.segment.active",
     "crm.relational.segment.color",
     "crm.relational.segment.company_id",
@@ -473,7 +474,6 @@ AUTHORITY = {
 WRITE_TARGET = {
     ("crm.relational.type.override", "action_apply"): "res.partner",
     ("crm.relational.retention", "action_apply"): "res.partner",
-    ("crm.relational.stock.lookup.wizard", "action_lookup"): "crm.relational.stock.lookup.wizard",
     ("crm.relational.kb.article", "action_relational_solves_ticket"): "helpdesk.ticket",
 }
 # Arguments and context of the methods that need some (a new method with required arguments
@@ -501,7 +501,6 @@ WIZARDS = {
         "partner_ids": [(6, 0, case.customer_2.ids)],
         "operation": "forget",
     },
-    "crm.relational.stock.lookup.wizard": lambda case: {"query": "Invariant Lamp"},
 }
 CONTEXTS = {
     ("crm.relational.kb.article", "action_relational_solves_ticket"): lambda case: {
@@ -665,11 +664,13 @@ class TestAccessInvariant(RepositoryCase):
         pointers = {"res_id": rows._fields["res_id"], "partner_id": rows._fields["partner_id"]}
         with self.assertRaisesRegex(AssertionError, rf"sale.order\({self.order_b.id}\)"):
             self._check_pointers(rep, rows, pointers)
-        # The action check sees a call's writes: a salesman's stock lookup writes its lines.
-        wizard = self._wizard("crm.relational.stock.lookup.wizard", rep)
-        outcome, changed = self._attempt(rep, wizard, "action_lookup", {}, {})
+        # The action check sees a call's writes: a sales manager's type set by hand writes the
+        # profile.
+        manager = self.roles["sales manager"]
+        wizard = self._wizard("crm.relational.type.override", manager)
+        outcome, changed = self._attempt(manager, wizard, "action_apply", {}, {})
         self.assertEqual(outcome, "done")
-        self.assertIn("crm_relational_stock_lookup_line", changed)
+        self.assertIn("crm_relational_profile", changed)
         # ... and a refusal: the portal customer may not recompute the profiles.
         Profile = self.env["crm.relational.profile"]
         portal = self.roles["portal customer"]

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from access_roles import build_roles
 from repository_case import RepositoryCase
 
 from odoo.exceptions import AccessError
@@ -47,13 +48,6 @@ ROLES = {
         "b",
     ),
 }
-
-
-@dataclass(frozen=True)
-class Role:
-    label: str
-    user: object
-    company: object
 
 
 @dataclass(frozen=True)
@@ -251,30 +245,6 @@ SPECS = {
             **Q2,
         },
     ),
-    "crm.relational.stock.lookup.wizard": Spec(
-        make=lambda case, role: case.env["crm.relational.stock.lookup.wizard"].create(
-            {"query": "Matrix"}
-        ),
-        field="quantity",
-        value=2.0,
-        copy=lambda case, role, record: {"query": record.query, "quantity": 3.0},
-    ),
-    "crm.relational.stock.lookup.line": Spec(
-        make=lambda case, role: case.env["crm.relational.stock.lookup.line"].create(
-            {
-                "wizard_id": case.env["crm.relational.stock.lookup.wizard"]
-                .create({"query": "Matrix"})
-                .id,
-                "product_id": case.product.id,
-            }
-        ),
-        field="free",
-        value=1.0,
-        copy=lambda case, role, record: {
-            "wizard_id": record.wizard_id.id,
-            "product_id": record.product_id.id,
-        },
-    ),
     "crm.relational.lead.line": Spec(
         # uom_id is given: it is computed from the product, but required and not precomputed,
         # so a line created without it breaks the NOT NULL constraint (the form fills it in).
@@ -461,8 +431,6 @@ COMPANYLESS = {"crm.relational.relationship.type"}
 TRANSIENT = {
     "crm.relational.type.override",
     "crm.relational.retention",
-    "crm.relational.stock.lookup.wizard",
-    "crm.relational.stock.lookup.line",
 }
 
 
@@ -485,29 +453,11 @@ class TestAccessMatrix(RepositoryCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_a = cls.env.ref("base.main_company")
-        cls.company_b = cls.env["res.company"].create({"name": "Matrix Other Company"})
-        companies = {"a": cls.company_a, "b": cls.company_b}
         customer = cls.env["res.partner"].create({"name": "Matrix Customer", "is_company": True})
-        cls.roles = {}
-        for number, (label, (groups, key)) in enumerate(ROLES.items()):
-            company = companies[key]
-            extra = {}
-            if groups == "base.group_portal":
-                extra["partner_id"] = (
-                    cls.env["res.partner"]
-                    .create({"name": "Matrix Portal Contact", "parent_id": customer.id})
-                    .id
-                )
-            user = new_test_user(
-                cls.env,
-                login=f"matrix_{number}",
-                groups=groups,
-                company_id=company.id,
-                company_ids=[(6, 0, company.ids)],
-                **extra,
-            )
-            cls.roles[label] = Role(label, user, company)
+        contact = cls.env["res.partner"].create(
+            {"name": "Matrix Portal Contact", "parent_id": customer.id}
+        )
+        companies = build_roles(cls, ROLES, "matrix", "Matrix Other Company", contact)
         cls.spare = {
             company: new_test_user(
                 cls.env,

@@ -85,3 +85,14 @@ class TestAddons(RepositoryCase):
                         if entry.msgstr and not entry.obsolete and "fuzzy" not in entry.flags
                     }
                     self.assertEqual(expected - translated, set(), "untranslated terms")
+
+    def test_tour_screenshots_go_to_the_repository(self):
+        """The tours' screenshots of the three addons go through one helper: in this clone,
+        the repository's tests/screenshots/; installed elsewhere, Odoo's screenshot folder."""
+        from odoo.addons.crm_relational.tests import tours
+
+        self.assertEqual(str(tours.screenshot_dir()), os.path.join(ROOT, "tests", "screenshots"))
+        for addon in ("crm_relational_sfa", "crm_relational_service"):
+            path = os.path.join(ROOT, addon, "tests", "test_tours.py")
+            with open(path, encoding="utf-8") as file:
+                self.assertIn("crm_relational.tests.tours import tour_screenshots", file.read())

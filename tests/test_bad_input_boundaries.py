@@ -238,37 +238,6 @@ class TestWizards(BoundaryCase):
         self.assertNotIn("<script>", body)
         self.assertIn("&lt;script&gt;", body)
 
-    def test_stock_lookup_wizard(self):
-        Wizard = self.env["crm.relational.stock.lookup.wizard"].with_user(self.rep)
-        kg = self.env.ref("uom.product_uom_kgm")
-        cases = [
-            ({"query": "", "quantity": 1}, "Type part of a product name, reference or barcode."),
-            ({"query": False}, "Type part of a product name, reference or barcode."),
-            ({"query": "BADB-LAMP", "quantity": -1}, "The quantity must be positive."),
-            ({"query": "BADB-LAMP", "quantity": 0}, "The quantity must be positive."),
-            ({"query": HUGE}, "The search text is too long (at most 100 characters)."),
-            ({"query": "BADB-LAMP", "uom_id": kg.id},
-             "No product matching “BADB-LAMP” is measured in kg."),
-        ]  # fmt: skip
-        for values, message in cases:
-            with self.subTest(values=str(values)[:60]), self.assertRaises(UserError) as caught:
-                Wizard.create(values).action_lookup()
-            self.assertEqual(str(caught.exception), message)
-        before = self.count("crm.relational.stock.lookup.wizard")
-        for huge in (1e308, float("inf"), float("nan"), 1e12):
-            with self.subTest(quantity=huge), self.assertRaises(UserError) as caught:
-                Wizard.create({"query": "BADB-LAMP", "quantity": huge})
-            self.assertEqual(str(caught.exception), "The quantity must be below a trillion.")
-        self.assertEqual(self.count("crm.relational.stock.lookup.wizard"), before)
-        # Mixed-direction text is searched as text.
-        wizard = Wizard.create({"query": f"{RLM}{RLO}میز{PDF}"})
-        wizard.action_lookup()
-        self.assertEqual(wizard.message, f"No product matches “{RLM}{RLO}میز{PDF}”.")
-        wizard = Wizard.create({"query": " BADB-LAMP ", "quantity": 2})
-        wizard.action_lookup()
-        self.assertEqual(wizard.line_ids.product_id, self.lamp)
-        self.assertFalse(wizard.message)
-
 
 class TestSettings(BoundaryCase):
     COLUMNS = (

@@ -34,7 +34,10 @@ SCRIPT = textwrap.dedent(
     threading.current_thread().dbname = db
     with Registry(db).cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        env["crm.relational.profile"]._cron_recompute()
+        # As a cron worker (or "Run Manually") runs the job: committing after each batch.
+        result = env.ref("crm_relational.ir_cron_recompute_profiles").method_direct_trigger()
+        if result is not True:
+            sys.exit(f"the job failed: {result}")
     """
 )
 

@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import test_access_matrix as matrix
+from access_roles import build_roles
 from repository_case import RepositoryCase
 
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.service.model import get_public_method
-from odoo.tests import HttpCase, new_test_user
+from odoo.tests import HttpCase
 from odoo.tools import SQL
 
 OK, ACCESS, USER = "ok", "AccessError", "UserError"
@@ -34,8 +35,6 @@ OVERRIDES = {
     ("crm.relational.kb.article", "write"),
     ("crm.relational.lead.line", "create"),
     ("crm.relational.lead.line", "write"),
-    ("crm.relational.stock.lookup.wizard", "create"),
-    ("crm.relational.stock.lookup.wizard", "write"),
     ("crm.relational.forecast", "unlink"),
     ("crm.relational.segment", "create"),
     ("crm.relational.segment", "unlink"),
@@ -322,10 +321,6 @@ ROWS = [
                                    "warehouse_ids": case.warehouses_a.ids},
         check=lambda case, role, result: case.assertEqual(
             bool(result[0]["warehouses"]), role.company == case.company_a)),
-    Row("crm.relational.stock.lookup.wizard", "action_lookup",
-        _roles(ACCESS, OK, OK, ACCESS, ACCESS, OK),
-        ids=lambda case, role: case.lookup_wizards[role.label].ids,
-        check=_action_on("crm.relational.stock.lookup.wizard")),
     Row("crm.relational.type.override", "action_apply",
         _roles(ACCESS, OK, OK, ACCESS, ACCESS, ACCESS),
         ids=lambda case, role: case.override_wizards[role.label].ids,
@@ -508,27 +503,16 @@ class TestJsonRpcMatrix(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_a = cls.env.ref("base.main_company")
-        cls.company_b = cls.env["res.company"].create({"name": "RPC Other Company"})
-        companies = {"a": cls.company_a, "b": cls.company_b}
         customer_company = cls.env["res.partner"].create(
             {"name": "RPC Portal Company", "is_company": True}
         )
-        cls.roles, cls.keys = {}, {}
-        for number, (label, (groups, key)) in enumerate(matrix.ROLES.items()):
-            company = companies[key]
-            extra = {}
-            if groups == "base.group_portal":
-                extra["partner_id"] = (
-                    cls.env["res.partner"]
-                    .create({"name": "RPC Portal Contact", "parent_id": customer_company.id})
-                    .id
-                )
-            user = new_test_user(
-                cls.env, login=f"rpc_{number}", groups=groups, company_id=company.id,
-                company_ids=[Command.set(company.ids)], **extra,
-            )  # fmt: skip
-            cls.roles[label] = matrix.Role(label, user, company)
+        contact = cls.env["res.partner"].create(
+            {"name": "RPC Portal Contact", "parent_id": customer_company.id}
+        )
+        companies = build_roles(cls, matrix.ROLES, "rpc", "RPC Other Company", contact)
+        cls.keys = {}
+        for label, role in cls.roles.items():
+            user = role.user
             # sudo: a key without expiry, which only a system user may generate
             cls.keys[label] = (
                 cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, "RPC", None)
@@ -622,11 +606,8 @@ class TestJsonRpcMatrix(HttpCase):
             {"partner_id": cls.customer.id,
              "picking_type_id": cls.warehouses_a[:1].out_type_id.id}
         )  # fmt: skip
-        cls.lookup_wizards, cls.override_wizards, cls.retention_wizards = {}, {}, {}
+        cls.override_wizards, cls.retention_wizards = {}, {}
         for label in cls.roles:
-            cls.lookup_wizards[label] = cls.env["crm.relational.stock.lookup.wizard"].create(
-                {"query": "RPC-LAMP"}
-            )
             cls.override_wizards[label] = cls.env["crm.relational.type.override"].create(
                 {"profile_id": cls.profile.id, "relationship_type_id": cls.other_type.id,
                  "reason": "Said on the phone"}
@@ -637,8 +618,7 @@ class TestJsonRpcMatrix(HttpCase):
         # A wizard's records are its user's own (record rules): each role's were made by it.
         cls.env.flush_all()
         for label, role in cls.roles.items():
-            wizards = (cls.lookup_wizards[label], cls.override_wizards[label],
-                       cls.retention_wizards[label])  # fmt: skip
+            wizards = (cls.override_wizards[label], cls.retention_wizards[label])
             for wizard in wizards:
                 cls.env.cr.execute(
                     SQL("UPDATE %s SET create_uid = %s WHERE id = %s",

@@ -510,9 +510,13 @@ def test_upgrade_from_the_previous_release(host_database, tmp_path):
         assert module_versions(db, ADDONS) == PREVIOUS_RELEASE
         before = shell(db, BEFORE_UPGRADE, *previous)
         kept = {name: query(db, sql) for name, sql in KEPT.items()}
+        # The stock lookup dialog of the first versions: its tables go with it at the upgrade.
+        dialog = ("crm_relational_stock_lookup_wizard", "crm_relational_stock_lookup_line")
+        assert all(query(db, "SELECT to_regclass(%s)", (t,)) != [(None,)] for t in dialog)
 
         odoo(db, "-u", ",".join(ADDONS))
         assert module_versions(db, ADDONS) == current
+        assert all(query(db, "SELECT to_regclass(%s)", (t,)) == [(None,)] for t in dialog)
         assert set(module_versions(db, NEW_DEPENDENCIES)) == set(NEW_DEPENDENCIES)
         assert {name: query(db, sql) for name, sql in KEPT.items()} == kept
         # The settings are the ones set with the previous release, not the defaults.

@@ -27,16 +27,17 @@ NOTIFY = "crm_relational.recompute_notify_user_ids"
 SUDOS = {
     ("crm_relational/wizard/crm_relational_type_override.py", "action_apply"): 1,
     ("crm_relational/models/crm_relational_profile.py", "action_recompute_background"): 2,
-    ("crm_relational/models/crm_relational_profile.py", "_notify_recompute_done"): 1,
-    ("crm_relational/models/crm_relational_profile.py", "_batch_size"): 1,
-    ("crm_relational/models/crm_relational_profile.py", "_start_run"): 1,
+    ("crm_relational/models/crm_relational_run.py", "_notify_recompute_done"): 1,
+    ("crm_relational/models/crm_relational_job.py", "_batch_size"): 1,
+    ("crm_relational/models/crm_relational_run.py", "_start_run"): 1,
+    ("crm_relational/models/crm_relational_run.py", "_cron_recompute"): 1,
     ("crm_relational/models/crm_relational_segment.py", "unlink"): 1,
     ("crm_relational/models/crm_relational_segment.py", "_sync_mailing_filter"): 2,
     ("crm_relational/models/res_partner.py", "write"): 1,
     ("crm_relational/models/res_partner.py", "_relational_forget"): 1,
     ("crm_relational_service/controllers/portal.py", "_faq"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_message_post_after_hook"): 1,
-    ("crm_relational_service/models/helpdesk_ticket.py", "_relational_route_one"): 1,
+    ("crm_relational_service/models/crm_relational_routing.py", "_route_one"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_get_sla_ticket_domain"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_relational_check_close"): 1,
     ("crm_relational_sfa/models/crm_relational_forecast.py", "action_take_now"): 1,
@@ -46,7 +47,6 @@ SUDOS = {
     ("crm_relational_sfa/models/crm_relational_forecast_model.py", "_score_open"): 1,
     ("crm_relational_sfa/models/crm_relational_forecast_backtest.py", "action_start"): 1,
     ("crm_relational_service/models/crm_relational_routing_run.py", "_start"): 1,
-    ("crm_relational_service/models/crm_relational_routing_run.py", "_batch_size"): 1,
 }
 DEF = re.compile(r"^\s*def (\w+)\(")
 
@@ -189,7 +189,7 @@ class TestSudoReach(SudoCase):
 
     def test_notify_recompute_done(self):
         """Private: no client calls it; it tells the waiting users only and empties the list."""
-        Profile = self.env["crm.relational.profile"]
+        Profile = self.env["crm.relational.run"]
         with self.assertRaises(AccessError):
             get_public_method(Profile, "_notify_recompute_done")
         Param = self.env["ir.config_parameter"]
@@ -210,7 +210,7 @@ class TestSudoReach(SudoCase):
         """The engine reads one technical number through sudo; the user cannot read the
         parameters, and gets a bounded number, whatever is stored."""
         Param = self.env["ir.config_parameter"]
-        Profile = self.env["crm.relational.profile"].with_user(self.salesman)
+        Profile = self.env["crm.relational.run"].with_user(self.salesman)
         with self.assertRaises(AccessError):
             Param.with_user(self.salesman).get_param("crm_relational.batch_size")
         with self.assertRaises(AccessError):
@@ -219,6 +219,29 @@ class TestSudoReach(SudoCase):
         self.assertEqual(Profile._batch_size(), 1)
         Param.set_param("crm_relational.batch_size", "db password")
         self.assertEqual(Profile._batch_size(), 20000)
+
+    def test_cron_recompute(self):
+        """The job keeps the companies it has left through sudo: a user can neither read nor
+        set that note, nor call the job; the job carries on with the noted companies only,
+        then clears the note."""
+        Param = self.env["ir.config_parameter"]
+        Run = self.env["crm.relational.run"]
+        key = "crm_relational.recompute_pending_company_ids.full"
+        with self.assertRaises(AccessError):
+            Param.with_user(self.manager).get_param(key)
+        with self.assertRaises(AccessError):
+            Param.with_user(self.manager).set_param(key, json.dumps(self.company_a.ids))
+        with self.assertRaises(AccessError):
+            get_public_method(Run, "_cron_recompute")
+        Param.set_param(key, json.dumps(self.company_b.ids))
+        before = {c: Run.search_count([("company_id", "=", c.id)]) for c in
+                  (self.company_a, self.company_b)}  # fmt: skip
+        Run._cron_recompute()
+        self.assertEqual(Run.search_count([("company_id", "=", self.company_a.id)]),
+                         before[self.company_a])  # fmt: skip
+        self.assertEqual(Run.search_count([("company_id", "=", self.company_b.id)]),
+                         before[self.company_b] + 1)  # fmt: skip
+        self.assertFalse(Param.get_param(key))
 
     def test_start_run(self):
         """Runs are written through sudo only once the recompute's caller is checked: a
@@ -413,7 +436,7 @@ class TestSudoReach(SudoCase):
             ticket.with_user(self.salesman)._relational_check_close(done)
         self.assertEqual(ticket.stage_id, stage)
 
-    def test_relational_route_one(self):
+    def test_route_one(self):
         """Routing reads the team's agents through sudo, of the ticket's company only: a team
         member who is an agent of another company never gets the ticket, and the routing note
         names the chosen agent only."""

@@ -1,3 +1,4 @@
+from . import crm_relational_job
 from . import crm_relational_profile
 from . import crm_relational_segment
 from . import crm_relational_stage_history

@@ -3,7 +3,9 @@ from . import test_segment
 from . import test_settings
 from . import test_timeline
 from . import test_rfm
+from . import test_scoring
 from . import test_profile
+from . import test_job
 from . import test_clv
 from . import test_relationship
 from . import test_relationship_engine

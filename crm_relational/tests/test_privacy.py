@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
-from ..models.crm_relational_profile import FACTS
+from ..models.crm_relational_run import FACTS
 
 
 class PrivacyCase(TransactionCase):
@@ -124,9 +124,10 @@ class TestRunningRecompute(PrivacyCase):
     def _score_customer_with_stale_facts(self, withdraw):
         """Run a recompute up to the facts, let `withdraw` act on the customer (another
         user), then score and write the customer from the facts read before."""
-        run = self.Profile._start_run(self.company, self.today, False)
-        self.Profile._build_facts(self.company, self.today)
-        run.parameters = self.Profile._population(self.company, self.today)
+        Run = self.env["crm.relational.run"]
+        run = Run._start_run(self.company, self.today, False)
+        Run._build_facts(self.company, self.today)
+        run.parameters = Run._population(self.company, self.today)
         withdraw()
         self.env.cr.execute(SQL("SELECT * FROM %s WHERE partner_id = %s", FACTS, self.customer.id))
         names = [column.name for column in self.env.cr.description]
@@ -137,7 +138,7 @@ class TestRunningRecompute(PrivacyCase):
             for name, column in zip(names, zip(*rows, strict=True), strict=True)
         }
         rules = self.env["crm.relational.relationship.type"]._rules()
-        self.Profile._score_batch(self.company, self.today, run, facts, rules)
+        run._score_batch(facts, rules, Run._scoring_settings(self.company))
 
     def test_a_running_recompute_cannot_recreate_an_opted_out_profile(self):
         self.assertTrue(self.profile())

@@ -160,7 +160,7 @@ class TestProfile(RelationalCase):
         )
         self.env["bus.bus"].search([]).unlink()
         # What the job does once its (committing) run is over.
-        self.Profile._notify_recompute_done()
+        self.env["crm.relational.run"]._notify_recompute_done()
         self.env.cr.precommit.run()  # the bus writes its notifications just before commit
         notices = self.env["bus.bus"].search([("message", "like", "simple_notification")])
         self.assertEqual(len(notices), 1)

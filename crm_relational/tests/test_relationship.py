@@ -312,9 +312,9 @@ class TestRelationship(RelationalCase):
             }
 
         some = (self.customer_sa | self.late_payer).ids
-        self.Profile._build_facts(self.company, self.today, some)
+        self.env["crm.relational.run"]._build_facts(self.company, self.today, some)
         incremental = facts()
-        self.Profile._build_facts(self.company, self.today)
+        self.env["crm.relational.run"]._build_facts(self.company, self.today)
         full = facts()
         self.assertEqual(sorted(incremental), sorted(some))
         self.assertGreater(len(full), len(some))
@@ -351,15 +351,16 @@ class TestRelationship(RelationalCase):
         # process (another connection) finds the company busy and does nothing.
         with self.env.registry.cursor() as other:
             other_env = api.Environment(other, SUPERUSER_ID, {})
-            Profile = other_env["crm.relational.profile"]
+            Run = other_env["crm.relational.run"]
             other.execute("SELECT count(*) FROM crm_relational_run")
             runs = other.fetchone()[0]
-            self.assertFalse(Profile._recompute_company(self.company.with_env(other_env),
+            self.assertFalse(Run._recompute_company(self.company.with_env(other_env),
                                                         self.today))  # fmt: skip
             other.execute("SELECT count(*) FROM crm_relational_run")
             self.assertEqual(other.fetchone()[0], runs)
             other.rollback()
-        self.assertTrue(self.Profile._recompute_company(self.company, self.today))
+        Run = self.env["crm.relational.run"]
+        self.assertTrue(Run._recompute_company(self.company, self.today))
 
     def test_dormant_customers_get_a_call_planned(self):
         rule = self.env.ref("crm_relational.automation_reengage_dormant")

@@ -14,4 +14,5 @@ from . import stock_picking
 from . import res_partner
 from . import crm_relational_kb_article
 from . import mail_thread
+from . import crm_relational_routing
 from . import crm_relational_routing_run

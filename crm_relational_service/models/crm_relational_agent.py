@@ -54,7 +54,7 @@ class CrmRelationalAgent(models.Model):
     def _compute_open_ticket_count(self):
         """The agent's open tickets in the agent's company, among those the reader may read
         (an agent who sees only their own tickets is not told how many the others have;
-        routing counts them all, see ``helpdesk.ticket._relational_open_loads``). One grouped
+        routing counts them all, see ``crm.relational.routing._open_loads``). One grouped
         count for all the agents."""
         counts = dict.fromkeys(self.ids, 0)
         if self.user_id:

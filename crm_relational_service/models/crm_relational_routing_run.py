@@ -6,10 +6,6 @@ from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
-# Tickets routed and committed together.
-BATCH_SIZE = 50
-# First key of the advisory lock that keeps two workers off one run.
-LOCK_KEY = 2_918_437
 OUTCOMES = ("routed", "no_skills", "not_working", "full", "skipped")
 
 
@@ -24,8 +20,13 @@ class CrmRelationalRoutingRun(models.Model):
     """
 
     _name = "crm.relational.routing.run"
+    _inherit = ["crm.relational.job"]
     _description = "Bulk Ticket Routing"
     _order = "id desc"
+    # One worker per run; tickets routed and committed together.
+    _job_lock = "ticket_routing"
+    _job_batch_parameter = "crm_relational_service.routing_batch_size"
+    _job_batch_default = 50
 
     company_id = fields.Many2one(
         "res.company",
@@ -42,19 +43,15 @@ class CrmRelationalRoutingRun(models.Model):
         help="The team whose unassigned tickets were routed; empty for tickets chosen in the list.",
     )
     user_id = fields.Many2one(
-        "res.users",
         string="Started By",
         required=True,
-        readonly=True,
         ondelete="cascade",
-        default=lambda self: self.env.user,
         help="Told when the run has finished.",
     )
     state = fields.Selection(
-        [("queued", "Waiting"), ("running", "Running"), ("done", "Done")],
+        selection_add=[("queued", "Waiting"), ("running",)],
+        ondelete={"queued": "cascade"},
         string="Status",
-        required=True,
-        readonly=True,
         default="queued",
         help="Waiting for the scheduled job, running (batches committed as they are done) or "
         "done. One run at a time per company.",
@@ -69,11 +66,11 @@ class CrmRelationalRoutingRun(models.Model):
         help="The tickets the run was given: open and unassigned, of routing teams, when it "
         "started.",
     )
-    started_at = fields.Datetime(string="Started", readonly=True, default=fields.Datetime.now)
-    finished_at = fields.Datetime(string="Finished", readonly=True)
+    started_at = fields.Datetime(string="Started")
+    finished_at = fields.Datetime(string="Finished")
     total_count = fields.Integer(string="Tickets to Route", readonly=True)
-    done_count = fields.Integer(string="Tickets Done", readonly=True)
-    progress = fields.Float(compute="_compute_progress", help="Tickets done, in percent.")
+    done_count = fields.Integer(string="Tickets Done")
+    progress = fields.Float(help="Tickets done, in percent.")
     last_ticket_id = fields.Integer(
         string="Last Ticket Done",
         readonly=True,
@@ -110,21 +107,6 @@ class CrmRelationalRoutingRun(models.Model):
         "(company_id) WHERE state != 'done'",
         "Tickets are already being routed in this company; wait for that run to finish.",
     )
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_unfinished(self):
-        if any(run.state in ("queued", "running") for run in self):
-            raise UserError(
-                self.env._(
-                    "Tickets are still being routed by this run; wait for it to finish before "
-                    "deleting it."
-                )
-            )
-
-    @api.depends("done_count", "total_count")
-    def _compute_progress(self):
-        for run in self:
-            run.progress = 100.0 * run.done_count / run.total_count if run.total_count else 0.0
 
     @api.depends(*(f"{outcome}_count" for outcome in OUTCOMES), "done_count", "total_count")
     def _compute_summary(self):
@@ -203,21 +185,23 @@ class CrmRelationalRoutingRun(models.Model):
     def _open_run(self, company):
         """The company's unfinished run, if any; a lock keeps two starts from both seeing
         none (the unique index is the last guard)."""
-        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", LOCK_KEY, -company.id))
+        self._try_lock(-company.id, wait=True)
         return self.search([("company_id", "=", company.id), ("state", "!=", "done")], limit=1)
 
     # ------------------------------------------------------------------ job
 
     @api.model
     def _cron_route(self):
-        """Scheduled job: carry every unfinished run to its end, committing after each batch."""
+        """Scheduled job: carry every unfinished run to its end, committing after each batch;
+        stop when the scheduler says no time is left (it calls the job again for the rest)."""
         for run in self.search([("state", "!=", "done")], order="id"):
-            run.with_context(crm_relational_commit=True)._process()
+            if run._process() is None:
+                return
 
     def _process(self):
         """Route the run's tickets after the last one done, by batches in id order, with the
         counts written after each batch; then tell the starter. False if another worker has
-        the run."""
+        the run; None if stopped half-way (out of time, or another worker took it over)."""
         self.ensure_one()
         if not self._lock():
             _logger.info("Routing run %s: another worker has it", self.id)
@@ -239,7 +223,7 @@ class CrmRelationalRoutingRun(models.Model):
             ids = [row[0] for row in self.env.cr.fetchall()]
             if not ids:
                 break
-            outcomes = Ticket.browse(ids).exists()._relational_route()
+            outcomes = self.env["crm.relational.routing"]._route(Ticket.browse(ids).exists())
             outcomes["skipped"] += len(ids) - sum(outcomes.values())  # deleted since
             values = {
                 f"{outcome}_count": self[f"{outcome}_count"] + outcomes[outcome]
@@ -248,7 +232,7 @@ class CrmRelationalRoutingRun(models.Model):
             values.update(done_count=self.done_count + len(ids), last_ticket_id=ids[-1])
             self.write(values)
             if not self._commit_progress(len(ids)):
-                return False
+                return None
         self.write({"state": "done", "finished_at": fields.Datetime.now()})
         self._notify_done()
         return True
@@ -257,15 +241,24 @@ class CrmRelationalRoutingRun(models.Model):
         """Tell the user who started the run that it has finished, with its counts (the same
         bus notification as crm_relational's background recompute)."""
         self.ensure_one()
-        self.user_id._bus_send(
-            "simple_notification",
-            {
-                "type": "success" if self.routed_count == self.total_count else "warning",
-                "title": self.env._("Ticket routing finished"),
-                "message": self._summary(),
-                "sticky": self.routed_count != self.total_count,
-            },
+        everything = self.routed_count == self.total_count
+        self._notify(
+            self.user_id,
+            self.env._("Ticket routing finished"),
+            self._summary(),
+            kind="success" if everything else "warning",
+            sticky=not everything,
         )
+
+    def _unfinished_message(self):
+        return self.env._(
+            "Tickets are still being routed by this run; wait for it to finish before deleting it."
+        )
+
+    def _lock_id(self):
+        # One worker per run (several companies' runs may go on at once).
+        self.ensure_one()
+        return self.id
 
     def _summary(self):
         """The run's outcome in a sentence or two a team leader can act on."""
@@ -295,31 +288,3 @@ class CrmRelationalRoutingRun(models.Model):
         if reasons:
             text = f"{text} {'; '.join(reasons)}."
         return text
-
-    def _batch_size(self):
-        """Tickets routed and committed together: the system parameter
-        ``crm_relational_service.routing_batch_size`` if set, else 50."""
-        # sudo: a technical setting read by the job whoever started the run
-        value = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("crm_relational_service.routing_batch_size")
-        )
-        try:
-            return max(int(value), 1) if value else BATCH_SIZE
-        except ValueError:
-            _logger.warning("crm_relational_service.routing_batch_size is not a number: %r", value)
-            return BATCH_SIZE
-
-    def _lock(self):
-        """Take the run's lock for the current transaction, if it is free."""
-        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", LOCK_KEY, self.id))
-        return self.env.cr.fetchone()[0]
-
-    def _commit_progress(self, processed):
-        """Commit a batch (scheduled runs only) and take the lock again; False if lost."""
-        if not self.env.context.get("crm_relational_commit"):
-            return True
-        remaining = max(self.total_count - self.done_count, 0)
-        self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
-        return self._lock()

@@ -6,7 +6,6 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from ..models.crm_relational_routing_run import CrmRelationalRoutingRun
 from .common import ServiceCase
 
 SATURDAY = "2026-11-28 10:00:00"  # nobody works: new tickets stay in the queue
@@ -58,10 +57,13 @@ class TestBulkRouting(ServiceCase):
         cls.env["ir.config_parameter"].set_param("crm_relational_service.routing_batch_size", 2)
 
     def _cron(self):
-        """The scheduled job, its commits recorded instead of made (the test's transaction)."""
+        """The scheduled job, as the scheduler runs it (with its progress record), its commits
+        recorded instead of made (the test's transaction)."""
+        cron = self.env.ref("crm_relational_service.ir_cron_route_tickets")
+        cron, _progress = cron._add_progress()
         with patch.object(type(self.env["ir.cron"]), "_commit_progress",
                           return_value=float("inf")) as commit:  # fmt: skip
-            self.Run._cron_route()
+            self.Run.with_context(**cron.env.context)._cron_route()
         return commit
 
     def _start(self, user=None):
@@ -83,7 +85,7 @@ class TestBulkRouting(ServiceCase):
             progress.append((processed, run.done_count, run.progress))
             return True
 
-        with patch.object(CrmRelationalRoutingRun, "_commit_progress", autospec=True,
+        with patch.object(type(self.Run), "_commit_progress", autospec=True,
                           side_effect=commit):  # fmt: skip
             self.assertTrue(run._process())
         # Committed after each batch of 2, with the counts so far.
@@ -132,9 +134,9 @@ class TestBulkRouting(ServiceCase):
     def test_an_interrupted_run_resumes_where_it_stopped(self):
         self._start()
         run = self.Run.search([], limit=1)
-        with patch.object(CrmRelationalRoutingRun, "_commit_progress", autospec=True,
+        with patch.object(type(self.Run), "_commit_progress", autospec=True,
                           return_value=False):  # fmt: skip
-            self.assertFalse(run._process())  # lost after the first batch
+            self.assertIsNone(run._process())  # stopped after the first batch
         self.assertEqual((run.state, run.done_count), ("running", 2))
         self.assertEqual(run.last_ticket_id, self.arabic_tickets[1].id)
         self.assertTrue(run._process())

@@ -69,7 +69,7 @@ class TestRelationalProfile(TransactionCase):
                 SQL("UPDATE %s SET write_date = now() - interval '2 hours'", SQL.identifier(table))
             )
         self.env.cr.execute("UPDATE mail_message SET create_date = now() - interval '2 hours'")
-        touched = self.Profile._touched_partners(self.env.company, since)
+        touched = self.env["crm.relational.run"]._touched_partners(self.env.company, since)
         self.assertNotIn(self.customer.id, touched)
         ticket = self.ticket()
         self.env.cr.execute(
@@ -77,7 +77,8 @@ class TestRelationalProfile(TransactionCase):
             " WHERE model = 'helpdesk.ticket' AND res_id = %s",
             [ticket.id],
         )
-        self.assertIn(self.customer.id, self.Profile._touched_partners(self.env.company, since))
+        touched = self.env["crm.relational.run"]._touched_partners(self.env.company, since)
+        self.assertIn(self.customer.id, touched)
 
 
 class TestServiceSignals(TransactionCase):

@@ -125,7 +125,7 @@ class TestRouting(ServiceCase):
             self.env.flush_all()
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
-            ticket._relational_route()
+            self.env["crm.relational.routing"]._route(ticket)
             self.env.flush_all()
             self.assertTrue(ticket.user_id, ticket.relational_routing_note)
             return self.env.cr.sql_log_count - before, ticket

@@ -261,6 +261,7 @@ class TestServicePrivacy(ServiceCase):
              "user_ids": [Command.link(self.agent_a.id)]}
         )  # fmt: skip
         Ticket = self.env["helpdesk.ticket"]
+        Routing = self.env["crm.relational.routing"]
         Ticket.create(
             [{"name": f"Other {n}", "team_id": team_b.id, "company_id": self.company_b.id,
               "user_id": self.agent_a.id, "description": "<p>x</p>"} for n in range(3)]
@@ -270,10 +271,10 @@ class TestServicePrivacy(ServiceCase):
             [("user_id", "=", self.agent_a.id), ("company_id", "=", company.id),
              ("closed", "=", False)]
         )  # fmt: skip
-        self.assertEqual(Ticket._relational_open_loads([self.agent_a.id], company),
+        self.assertEqual(Routing._open_loads([self.agent_a.id], company),
                          {self.agent_a.id: mine})  # fmt: skip
         self.assertEqual(
-            Ticket._relational_open_loads([self.agent_a.id], self.company_b), {self.agent_a.id: 3}
+            Routing._open_loads([self.agent_a.id], self.company_b), {self.agent_a.id: 3}
         )
 
     def test_upgrade_drops_the_index_that_counted_every_company(self):

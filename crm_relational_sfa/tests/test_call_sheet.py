@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import Command
 from odoo.exceptions import AccessError
 
-from .test_stock_lookup import StockCase
+from .common import StockCase
 
 
 class TestCallSheet(StockCase):

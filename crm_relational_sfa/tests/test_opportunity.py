@@ -4,7 +4,7 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import Form
 
-from .test_stock_lookup import StockCase
+from .common import StockCase
 
 
 class TestOpportunity(StockCase):

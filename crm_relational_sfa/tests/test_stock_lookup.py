@@ -2,77 +2,12 @@ from datetime import timedelta
 
 from lxml import etree
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from ..analytics import promise
-
-
-class StockCase(TransactionCase):
-    """A lamp in two warehouses, with a reservation, a late delivery and a coming receipt.
-
-    Riyadh (the main warehouse): 10 on hand, 3 reserved for an order delivered today.
-    Jeddah: 4 on hand, all reserved for an order of 6 promised in two days; 20 arriving in
-    five days.
-    """
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.today = fields.Date.context_today(cls.env["res.partner"])
-        cls.rep = new_test_user(
-            cls.env, login="lookup_rep", groups="sales_team.group_sale_salesman"
-        )
-        cls.riyadh = cls.env.ref("stock.warehouse0")
-        cls.jeddah = cls.env["stock.warehouse"].create({"name": "Jeddah", "code": "JED"})
-        category = cls.env["product.category"].create({"name": "Lamps"})
-        cls.lamp = cls.env["product.product"].create(
-            {"name": "Bond Lamp", "default_code": "LAMP-1", "barcode": "6281000000017",
-             "is_storable": True, "categ_id": category.id, "sale_delay": 7}
-        )  # fmt: skip
-        cls.other_lamp = cls.env["product.product"].create(
-            {"name": "Other Lamp", "is_storable": True, "categ_id": category.id}
-        )
-        Quant = cls.env["stock.quant"]
-        Quant._update_available_quantity(cls.lamp, cls.riyadh.lot_stock_id, 10)
-        Quant._update_available_quantity(cls.lamp, cls.jeddah.lot_stock_id, 4)
-        Quant._update_available_quantity(cls.other_lamp, cls.jeddah.lot_stock_id, 25)
-        customer = cls.env["res.partner"].create({"name": "Lamp Buyer"})
-        cls.sell(customer, cls.riyadh, 3, None)
-        cls.sell(customer, cls.jeddah, 6, fields.Datetime.now() + timedelta(days=2))
-        receipt = cls.env["stock.picking"].create(
-            {
-                "picking_type_id": cls.jeddah.in_type_id.id,
-                "location_id": cls.env.ref("stock.stock_location_suppliers").id,
-                "location_dest_id": cls.jeddah.lot_stock_id.id,
-                "scheduled_date": fields.Datetime.now() + timedelta(days=5),
-                "move_ids": [
-                    Command.create({"product_id": cls.lamp.id, "product_uom_qty": 20,
-                                    "location_id": cls.env.ref("stock.stock_location_suppliers").id,
-                                    "location_dest_id": cls.jeddah.lot_stock_id.id})
-                ],
-            }
-        )  # fmt: skip
-        receipt.action_confirm()
-        cls.Lookup = cls.env["crm.relational.stock.lookup"]
-
-    @classmethod
-    def sell(cls, customer, warehouse, quantity, commitment):
-        order = cls.env["sale.order"].create(
-            {
-                "partner_id": customer.id,
-                "warehouse_id": warehouse.id,
-                "commitment_date": commitment,
-                "order_line": [Command.create({"product_id": cls.lamp.id,
-                                               "product_uom_qty": quantity})],
-            }
-        )  # fmt: skip
-        order.action_confirm()
-        return order
-
-    def by_warehouse(self, result):
-        return {w["warehouse_id"]: w for w in result["warehouses"]}
+from .common import StockCase
 
 
 class TestStockLookup(StockCase):
@@ -153,19 +88,6 @@ class TestStockLookup(StockCase):
         abroad = self.env["stock.warehouse"].search([("company_id", "=", other.id)])
         (result,) = self.Lookup.with_user(self.rep).lookup("bond", warehouse_ids=abroad.ids)
         self.assertEqual(result["warehouses"], [])
-
-    def test_lookup_dialog(self):
-        wizard = (
-            self.env["crm.relational.stock.lookup.wizard"]
-            .with_user(self.rep)
-            .create({"query": "Bond", "quantity": 8})
-        )
-        wizard.action_lookup()
-        lines = wizard.line_ids.filtered(lambda line: not line.alternative_to_id)
-        self.assertEqual(lines.warehouse_id, self.riyadh | self.jeddah)
-        riyadh = lines.filtered(lambda line: line.warehouse_id == self.riyadh)
-        self.assertEqual((riyadh.free, riyadh.promise_date), (7, False))
-        self.assertEqual(wizard.line_ids.filtered("alternative_to_id").product_id, self.other_lamp)
 
 
 class TestPromiseEngine(TransactionCase):
