@@ -22,16 +22,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _addon_tree(addon):
-    """The addon's Python packages and every other file it ships (views, data, i18n, static)."""
+    """The addon's Python packages and every other file it ships (views, data, i18n, static,
+    migration scripts)."""
     packages, data = [], []
     for folder, dirs, files in os.walk(os.path.join(HERE, addon)):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         relative = os.path.relpath(folder, HERE)
-        packages.append("odoo.addons." + relative.replace(os.sep, "."))
+        # migration scripts live in folders named after versions (dots): files, not packages
+        scripts = "migrations" in relative.split(os.sep)
+        if not scripts:
+            packages.append("odoo.addons." + relative.replace(os.sep, "."))
         data += [
             os.path.relpath(os.path.join(folder, name), os.path.join(HERE, addon))
             for name in files
-            if not name.endswith((".py", ".pyc"))
+            if scripts or not name.endswith((".py", ".pyc"))
         ]
     return packages, data
 
