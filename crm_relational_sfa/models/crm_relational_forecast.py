@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from odoo.addons.crm_relational.models.crm_relational_job import advisory_lock
+
 from ..analytics import forecast, season, win
 from .crm_relational_forecast_model import day_start
 
@@ -16,8 +18,6 @@ LEVELS = [("salesperson", "Salesperson"), ("team", "Sales Team"), ("company", "C
 DRAWS = 2000
 # Periods a forecast shows: the current one and the next two.
 PERIODS = 3
-# First key of the advisory lock that keeps two weekly snapshots of a company apart.
-SNAPSHOT_LOCK = 2_918_432
 
 
 def period_bounds(day, kind):
@@ -396,9 +396,7 @@ class CrmRelationalForecast(models.Model):
             days=fields.Date.context_today(self).weekday()
         )
         for company in self.env["res.company"].search([("active", "=", True)]):
-            self.env.cr.execute(
-                SQL("SELECT pg_advisory_xact_lock(%s, %s)", SNAPSHOT_LOCK, company.id)
-            )
+            advisory_lock(self.env.cr, "forecast_snapshot", company.id, wait=True)
             taken = self.search_count(
                 [("company_id", "=", company.id), ("kind", "=", "weekly"),
                  ("date", ">=", fields.Datetime.to_datetime(week_start))]
@@ -415,7 +413,7 @@ class CrmRelationalForecast(models.Model):
             raise AccessError(self.env._("Only sales managers take a forecast of the company."))
         self.check_access("create")
         company = self.env.company
-        if not self._try_lock(SNAPSHOT_LOCK, company):
+        if not advisory_lock(self.env.cr, "forecast_snapshot", company.id):
             raise UserError(
                 self.env._(
                     "A forecast of %(company)s is already running; open it again in a moment.",
@@ -441,10 +439,3 @@ class CrmRelationalForecast(models.Model):
         )
         action["domain"] = [("forecast_id", "=", latest.id)]
         return action
-
-    @api.model
-    def _try_lock(self, key, company):
-        """Take the transaction-level advisory lock ``(key, company)`` if it is free: False
-        while another transaction (a user's run or the scheduled job) holds it."""
-        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", key, company.id))
-        return self.env.cr.fetchone()[0]

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, format_amount
+from odoo.tools import format_amount
 
 from ..analytics import forecast, win
 from .crm_relational_forecast import DRAWS, period_bounds
@@ -15,8 +15,6 @@ from .crm_relational_forecast_model import day_start
 
 _logger = logging.getLogger(__name__)
 
-# First key of the advisory lock that keeps two backtests of a company apart.
-BACKTEST_LOCK = 2_918_433
 ACTIVE = ("queued", "running")
 
 
@@ -31,28 +29,24 @@ class CrmRelationalForecastBacktest(models.Model):
     notified with the result when it has finished. One run per company at a time."""
 
     _name = "crm.relational.forecast.backtest"
+    _inherit = ["crm.relational.job"]
     _description = "Forecast Backtest"
     _order = "id desc"
     _rec_name = "requested_at"
+    _job_lock = "forecast_backtest"
+    _job_total_field = "period_count"
 
     company_id = fields.Many2one(
         "res.company", required=True, index=True, readonly=True, ondelete="cascade"
     )
-    user_id = fields.Many2one(
-        "res.users",
-        string="Requested By",
-        readonly=True,
-        ondelete="set null",
-        help="Notified when the backtest has finished.",
-    )
+    user_id = fields.Many2one(help="Notified when the backtest has finished.")
     requested_at = fields.Datetime(
         string="Requested On", required=True, readonly=True, default=fields.Datetime.now
     )
     state = fields.Selection(
-        [("queued", "Waiting"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
-        required=True,
+        selection_add=[("queued", "Waiting"), ("running",), ("done",), ("failed", "Failed")],
+        ondelete={"queued": "cascade", "failed": "cascade"},
         default="queued",
-        readonly=True,
         help="Waiting: the scheduled job starts it within a minute. Running: periods are being "
         "replayed. Failed: an error stopped it (see the message).",
     )
@@ -77,16 +71,8 @@ class CrmRelationalForecastBacktest(models.Model):
         default=6,
         help="How many past moments are replayed, a period apart.",
     )
-    done_count = fields.Integer(
-        string="Cutoffs Done", readonly=True, help="Cutoffs replayed so far."
-    )
-    progress = fields.Float(
-        string="Progress (%)",
-        compute="_compute_progress",
-        help="Share of the cutoffs replayed so far.",
-    )
-    started_at = fields.Datetime(readonly=True)
-    finished_at = fields.Datetime(readonly=True)
+    done_count = fields.Integer(string="Cutoffs Done", help="Cutoffs replayed so far.")
+    progress = fields.Float(string="Progress (%)", help="Share of the cutoffs replayed so far.")
     rows = fields.Json(
         string="Replayed Cutoffs",
         readonly=True,
@@ -154,19 +140,10 @@ class CrmRelationalForecastBacktest(models.Model):
         "A backtest of this company is already running.",
     )
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_unfinished(self):
-        if any(run.state in ("queued", "running") for run in self):
-            raise UserError(
-                self.env._(
-                    "This backtest is still running; wait for it to finish before deleting it."
-                )
-            )
-
-    @api.depends("done_count", "period_count")
-    def _compute_progress(self):
-        for run in self:
-            run.progress = 100.0 * run.done_count / run.period_count if run.period_count else 0.0
+    def _unfinished_message(self):
+        return self.env._(
+            "This backtest is still running; wait for it to finish before deleting it."
+        )
 
     @api.depends("rows", "currency_id")
     def _compute_rows_html(self):
@@ -216,7 +193,7 @@ class CrmRelationalForecastBacktest(models.Model):
         company = self.env.company
         # Two clicks at once: the second waits here for the first's transaction, then sees
         # its run.
-        self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", BACKTEST_LOCK, company.id))
+        self._try_lock(company.id, wait=True)
         if self.search_count([("company_id", "=", company.id), ("state", "in", ACTIVE)]):
             raise UserError(
                 self.env._(
@@ -276,7 +253,7 @@ class CrmRelationalForecastBacktest(models.Model):
             if row:
                 rows.append({**row, "start": str(row["start"]), "end": str(row["end"])})
             self.write({"rows": rows, "done_count": self.done_count + 1})
-            if not self._commit_progress(len(cutoffs) - self.done_count):
+            if not self._commit_progress(1):
                 return False
         self._finish("done", self._summary())
         return True
@@ -401,21 +378,6 @@ class CrmRelationalForecastBacktest(models.Model):
 
     # ------------------------------------------------------------------ helpers
 
-    def _lock(self):
-        """Take the company's backtest lock for the current transaction, if it is free."""
-        self.env.cr.execute(
-            SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", BACKTEST_LOCK, self.company_id.id)
-        )
-        return self.env.cr.fetchone()[0]
-
-    def _commit_progress(self, remaining):
-        """In the scheduled job: commit the period done with its progress and take the lock
-        again; False when out of time or the lock was lost. Elsewhere (tests): nothing."""
-        if not self.env.context.get("ir_cron_progress_id"):
-            return True
-        time_left = self.env["ir.cron"]._commit_progress(1, remaining=remaining)
-        return bool(time_left) and self._lock()
-
     def _summary(self):
         """Compute the measures over the replayed periods; the sentence told to the user."""
         rows = self.rows or []
@@ -461,15 +423,10 @@ class CrmRelationalForecastBacktest(models.Model):
     def _finish(self, state, message):
         """Close the run and tell its requester, on the bus, how it went."""
         self.write({"state": state, "message": message, "finished_at": fields.Datetime.now()})
-        if self.user_id:
-            self.user_id._bus_send(
-                "simple_notification",
-                {
-                    "type": "danger"
-                    if state == "failed"
-                    else ("success" if self.rows else "warning"),
-                    "title": self.env._("Sales Forecast Backtest"),
-                    "message": message,
-                    "sticky": True,
-                },
-            )
+        self._notify(
+            self.user_id,
+            self.env._("Sales Forecast Backtest"),
+            message,
+            kind="danger" if state == "failed" else ("success" if self.rows else "warning"),
+            sticky=True,
+        )

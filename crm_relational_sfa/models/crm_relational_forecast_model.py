@@ -8,10 +8,10 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from odoo.addons.crm_relational.models.crm_relational_job import advisory_lock
+
 from ..analytics import forecast, win
 
-# First key of the advisory lock that keeps two fits of a company's model apart.
-FIT_LOCK = 2_918_434
 # The horizon (days) and window of the model's own out-of-time check.
 CHECK_HORIZON = 91
 # A held-out Brier score below this is a defect (an outcome given away), not a result.
@@ -453,7 +453,7 @@ class CrmRelationalForecastModel(models.Model):
         """Refit every company's model on its history and rescore the open opportunities."""
         for company in self.env["res.company"].search([("active", "=", True)]):
             # A manager's refit of the company waits for the job's, and the other way round.
-            self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s, %s)", FIT_LOCK, company.id))
+            advisory_lock(self.env.cr, "forecast_fit", company.id, wait=True)
             try:
                 with self.env.cr.savepoint():
                     self._fit(company)._score_open()
@@ -467,7 +467,7 @@ class CrmRelationalForecastModel(models.Model):
         if not self.env.user.has_group("crm_relational_sfa.group_manager"):
             raise AccessError(self.env._("Only sales managers refit the win probability model."))
         company = self.env.company
-        if not self.env["crm.relational.forecast"]._try_lock(FIT_LOCK, company):
+        if not advisory_lock(self.env.cr, "forecast_fit", company.id):
             raise UserError(
                 self.env._(
                     "The win probability model of %(company)s is already being fitted; open it "

@@ -9,8 +9,6 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL
 
-from ..models.crm_relational_forecast_backtest import CrmRelationalForecastBacktest
-
 MOMENT = datetime(2026, 5, 10, 12, 0)
 Q2 = (date(2026, 4, 1), date(2026, 6, 30))
 Q3 = (date(2026, 7, 1), date(2026, 9, 30))
@@ -433,16 +431,16 @@ class TestWinProbability(ForecastCase):
 
         run.write({"as_of": date(2026, 9, 15), "period_type": "month", "period_count": 3})
         self.env["bus.bus"].search([]).unlink()
-        # The job runs out of time after the first month: the run waits, a third done.
+        # The job runs out of time after the first cutoff: the run waits, a third done.
         progress = []
 
-        def out_of_time(run, remaining):
-            progress.append((run.done_count, round(run.progress, 1), remaining))
+        def out_of_time(run, processed):
+            progress.append((run.done_count, round(run.progress, 1), processed))
             return False
 
-        with patch.object(CrmRelationalForecastBacktest, "_commit_progress", out_of_time):
+        with patch.object(type(Backtest), "_commit_progress", out_of_time):
             Backtest._cron_run()
-        self.assertEqual(progress, [(1, 33.3, 2)])
+        self.assertEqual(progress, [(1, 33.3, 1)])
         self.assertRecordValues(run, [{"state": "running", "done_count": 1}])
         self.assertFalse(self._notices(), "nobody is told before the end")
         with self.assertRaises(UserError):
@@ -484,7 +482,9 @@ class TestWinProbability(ForecastCase):
         )
         self.env["bus.bus"].search([]).unlink()
         with patch.object(
-            CrmRelationalForecastBacktest, "_backtest_cutoff", side_effect=ValueError("no data")
+            type(self.env["crm.relational.forecast.backtest"]),
+            "_backtest_cutoff",
+            side_effect=ValueError("no data"),
         ):
             run._cron_run()
         self.assertRecordValues(run, [{"state": "failed", "done_count": 0}])

@@ -14,9 +14,9 @@ from odoo.sql_db import db_connect
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
+from odoo.addons.crm_relational.models.crm_relational_job import LOCK_KEYS
+
 from ..models.crm_lead import FORECAST_DRIVEN_FIELDS, MANAGER_FIELDS
-from ..models.crm_relational_forecast import SNAPSHOT_LOCK
-from ..models.crm_relational_forecast_model import FIT_LOCK
 
 Q2 = {"date_from": datetime(2026, 4, 1).date(), "date_to": datetime(2026, 6, 30).date()}
 
@@ -186,8 +186,8 @@ class TestSecuritySfa(TransactionCase):
         self.assertEqual(Forecast.search_count([]), forecasts)
         # Another worker takes the company's forecast (or fits its model) right now.
         for key, start in (
-            (SNAPSHOT_LOCK, Forecast.with_user(self.manager).action_take_now),
-            (FIT_LOCK, Model.with_user(self.manager).action_fit_now),
+            (LOCK_KEYS["forecast_snapshot"], Forecast.with_user(self.manager).action_take_now),
+            (LOCK_KEYS["forecast_fit"], Model.with_user(self.manager).action_fit_now),
         ):
             busy = self._held_lock(key, self.company_a)
             try:
