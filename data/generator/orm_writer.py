@@ -561,7 +561,9 @@ class OrmWriter:
         without any tracking, as an import without "track history" leaves them.
         """
         plan = self.plan
-        Lead = self.env["crm.lead"].with_context(tracking_disable=False, mail_notrack=False)
+        Lead = self.env["crm.lead"].with_context(
+            tracking_disable=False, mail_notrack=False, mail_create_nolog=False
+        )  # the creation message and the tracking a salesperson's changes leave
         stages = self.env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
         stages = stages[:CRM_STAGES]
         won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
@@ -582,21 +584,14 @@ class OrmWriter:
                 ),
             }
 
-        tracked = [n for n, o in enumerate(plan.opportunities) if not o.imported]
-        created = Lead.create([values(plan.opportunities[n]) for n in tracked])
-        leads = dict(zip(tracked, created.ids, strict=True))  # plan index: crm.lead id
-        imported = [n for n, o in enumerate(plan.opportunities) if o.imported]
-        rows = [{**values(plan.opportunities[n]), **self._imported_state(plan.opportunities[n],
-                 stages, won_stage, reasons)} for n in imported]  # fmt: skip
-        quiet = self.env["crm.lead"].with_context(tracking_disable=True)
-        leads.update(zip(imported, quiet.create(rows).ids, strict=True))
-        self._post_tracking()
         dates = {}  # mail.message id: its planned date
 
-        def track(when):
-            """Post the tracking of the leads in `when` and date their new messages when[lead]."""
+        def track(when, change=None):
+            """Make the `change` (then post the tracking) of the leads in `when`, and date their
+            new messages when[lead]. Returns what `change` returns."""
             self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM mail_message")
             watermark = self.env.cr.fetchone()[0]
+            result = change() if change else None
             self._post_tracking()
             self.env.cr.execute(
                 "SELECT id, res_id FROM mail_message WHERE id > %s AND model = 'crm.lead'"
@@ -604,22 +599,43 @@ class OrmWriter:
                 [watermark, list(when)],
             )
             dates.update((message, when[lead]) for message, lead in self.env.cr.fetchall())
+            return result
+
+        tracked = [n for n, o in enumerate(plan.opportunities) if not o.imported]
+        created = Lead.create([values(plan.opportunities[n]) for n in tracked])
+        self._post_tracking()
+        leads = dict(zip(tracked, created.ids, strict=True))  # plan index: crm.lead id
+        self.env.cr.execute(
+            "SELECT id, res_id FROM mail_message WHERE model = 'crm.lead' AND res_id = ANY(%s)",
+            [created.ids],
+        )
+        opened = {lead: at(plan.day(plan.opportunities[n].created), 9) for n, lead in leads.items()}
+        dates.update((message, opened[lead]) for message, lead in self.env.cr.fetchall())
+        imported = [n for n, o in enumerate(plan.opportunities) if o.imported]
+        rows = [{**values(plan.opportunities[n]), **self._imported_state(plan.opportunities[n],
+                 stages, won_stage, reasons)} for n in imported]  # fmt: skip
+        quiet = self.env["crm.lead"].with_context(tracking_disable=True)
+        leads.update(zip(imported, quiet.create(rows).ids, strict=True))
 
         for step in range(1, len(stages)):
             moved = {leads[n]: at(plan.day(day), 11) for n in tracked
                      for day, stage in plan.opportunities[n].moves() if stage == step}  # fmt: skip
-            Lead.browse(list(moved)).stage_id = stages[step]
-            track(moved)
+            stage = stages[step]
+            track(moved, lambda moved=moved, stage=stage: Lead.browse(list(moved)).write(
+                {"stage_id": stage.id}))  # fmt: skip
         closing = {leads[n]: at(plan.day(plan.opportunities[n].closed), 16) for n in tracked
                    if plan.opportunities[n].closed is not None}  # fmt: skip
         won = [leads[n] for n in tracked if plan.opportunities[n].outcome == "won"]
-        Lead.browse(won).action_set_won()
-        track({lead: closing[lead] for lead in won})
+        track({lead: closing[lead] for lead in won}, Lead.browse(won).action_set_won)
         lost = [n for n in tracked if plan.opportunities[n].outcome == "lost"]
         for number, reason in enumerate(reasons[:3]):
             chosen = [leads[n] for n in lost if plan.opportunities[n].lost_reason == number]
-            Lead.browse(chosen).action_set_lost(lost_reason_id=reason.id)
-        track({leads[n]: closing[leads[n]] for n in lost})
+            track(
+                {lead: closing[lead] for lead in chosen},
+                lambda chosen=chosen, reason=reason: Lead.browse(chosen).action_set_lost(
+                    lost_reason_id=reason.id
+                ),
+            )
         by_number = {(o.customer, o.number): sale for o, sale in self.pairs()}
         pairs = [(o, Lead.browse(leads[n])) for n, o in enumerate(plan.opportunities)]
         for opportunity, lead in pairs:
@@ -674,10 +690,15 @@ class OrmWriter:
         set_column(self.env, "mail_message", "date", dates)
         set_column(self.env, "mail_message", "create_date", dates)
         set_column(self.env, "mail_message", "write_date", dates)
+        # The salesperson made the changes: the author and sender of the messages.
         self.env.cr.execute(
-            """UPDATE mail_message m SET author_id = u.partner_id
+            """UPDATE mail_message m SET author_id = u.partner_id, email_from = p.email_formatted,
+                                         reply_to = p.email_formatted
                  FROM crm_lead l JOIN res_users u ON u.id = l.user_id
-                WHERE m.model = 'crm.lead' AND m.res_id = l.id AND l.id = ANY(%s)""",
+                 JOIN LATERAL (SELECT format('"%%s" <%%s>', p.name, p.email) AS email_formatted
+                                 FROM res_partner p WHERE p.id = u.partner_id) p ON true
+                WHERE m.model = 'crm.lead' AND m.res_id = l.id AND l.id = ANY(%s)
+                  AND m.message_type = 'notification'""",
             [list(created)],
         )
         self.env.cr.execute(

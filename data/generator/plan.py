@@ -159,7 +159,7 @@ class Opportunity:
             return None
         weeks = (day - self.created) // 7
         moves = self.moves(day)
-        stage, entered = moves[-1] if moves else (0, self.created)
+        entered, stage = moves[-1] if moves else (self.created, 0)
         return stage, weeks, weeks - (entered - self.created) // 7
 
 
