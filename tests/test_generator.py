@@ -1,5 +1,6 @@
 """The data generator: deterministic plans, and a coherent company written through the ORM."""
 
+import copy
 import hashlib
 import math
 import random
@@ -265,6 +266,114 @@ def test_small_plan_has_a_pipeline():
     assert any(o.moves() for o in deals if not o.imported)
 
 
+# ---------------------------------------------------------------------- recorded as Odoo does
+DEAL_SUBTYPES = ("crm.mt_lead_create", "crm.mt_lead_stage", "crm.mt_lead_won", "crm.mt_lead_lost")
+
+
+def deal_records(env, leads):
+    """Per lead: (its state, its messages of the pipeline subtypes in order), where the state
+    is (active, probability, won status, has a lost reason, has a closing date, in a won stage)
+    and a message is (subtype, its filled columns, its tracking values as (field, filled value
+    columns)), with the message's date apart: {lead id: (state, [(message, date)])}."""
+    env.flush_all()
+    subtypes = {env.ref(xmlid).id: xmlid for xmlid in DEAL_SUBTYPES}
+    env.cr.execute(
+        """SELECT l.id, l.active, l.probability, l.won_status, l.lost_reason_id IS NOT NULL,
+                  l.date_closed IS NOT NULL, s.is_won
+             FROM crm_lead l JOIN crm_stage s ON s.id = l.stage_id WHERE l.id = ANY(%s)
+            ORDER BY l.id""",
+        [leads.ids],
+    )
+    records = {row[0]: (row[1:], []) for row in env.cr.fetchall()}
+    env.cr.execute(
+        """SELECT m.res_id, m.subtype_id, m.date, to_jsonb(m),
+                  (SELECT jsonb_agg(jsonb_build_array(f.name, to_jsonb(v)) ORDER BY v.id)
+                     FROM mail_tracking_value v JOIN ir_model_fields f ON f.id = v.field_id
+                    WHERE v.mail_message_id = m.id)
+             FROM mail_message m
+            WHERE m.model = 'crm.lead' AND m.res_id = ANY(%s) AND m.subtype_id = ANY(%s)
+            ORDER BY m.res_id, m.id""",
+        [leads.ids, list(subtypes)],
+    )
+    for lead, subtype, when, message, tracking in env.cr.fetchall():
+        filled = tuple(sorted(key for key, value in message.items() if value is not None))
+        values = tuple(
+            (field, tuple(sorted(k for k, v in value.items() if v is not None and "value" in k)))
+            for field, value in tracking or ()
+        )
+        records[lead][1].append(((subtypes[subtype], filled, values), when))
+    return records
+
+
+def reference_deals(env, rep):
+    """Deals that `rep` moves through the pipeline in the ORM as a user does: won with
+    action_set_won, lost with action_set_lost, left open; and one imported lost, without
+    tracking. Returns their records (deal_records) by kind."""
+    stages = env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
+    reason = env["crm.lost.reason"].search([], limit=1)
+    Lead = env["crm.lead"].with_user(rep)
+    values = {"type": "opportunity", "user_id": rep.id, "stage_id": stages[0].id,
+              "expected_revenue": 1000, "partner_id": rep.partner_id.id}  # fmt: skip
+
+    def commit():  # what the end of a request does: flush, then post the tracking
+        env.flush_all()
+        env.cr.precommit.run()
+
+    won, lost, still = Lead.create([{**values, "name": name} for name in ("W", "L", "O")])
+    commit()
+    (won + lost + still).write({"stage_id": stages[1].id})
+    commit()
+    won.action_set_won()
+    commit()
+    lost.action_set_lost(lost_reason_id=reason.id)
+    commit()
+    imported = Lead.with_context(tracking_disable=True).create(
+        {**values, "name": "I", "stage_id": stages[1].id, "active": False, "probability": 0,
+         "lost_reason_id": reason.id, "date_closed": "2025-01-02 16:00:00"}
+    )  # fmt: skip
+    commit()
+    records = deal_records(env, won + lost + still + imported)
+    return dict(zip(("won", "lost", "open", "imported"), records.values(), strict=True))
+
+
+def check_deals_recorded_like_odoo(case, leads, plan):
+    """The generated deals `leads` (plan order) carry the same rows as the reference deals
+    recorded through the ORM: the same states, the same kinds of messages with the same
+    columns and tracking values, dated on the planned days."""
+    rep = case.env["res.users"].search([("login", "=", "crm_rep_1")])
+    reference = reference_deals(case.env, rep)
+    shapes = {}  # subtype: message shapes of the reference
+    for _state, messages in reference.values():
+        for shape, _when in messages:
+            shapes.setdefault(shape[0], set()).add(shape)
+    records = deal_records(case.env, leads)
+    kinds = Counter()
+    for deal, lead in zip(plan.opportunities, leads, strict=True):
+        state, messages = records[lead.id]
+        kind = "imported" if deal.imported and deal.outcome == "lost" else deal.outcome
+        if deal.outcome != "open":  # (open deals' probabilities are Odoo's scoring)
+            case.assertEqual(state, reference[kind][0], (deal, lead.name))
+        for shape, _when in messages:
+            case.assertIn(shape, shapes[shape[0]], (deal, lead.name))
+        subtypes = [shape[0] for shape, _when in messages]
+        dates = [when.date() for _shape, when in messages]
+        kinds[kind] += 1
+        if deal.imported:
+            case.assertEqual(messages, [])
+            continue
+        planned = [plan.day(deal.created)] + [plan.day(day) for day, _stage in deal.moves()]
+        expected = ["crm.mt_lead_create"] + ["crm.mt_lead_stage"] * len(deal.moves())
+        if deal.outcome != "open":
+            planned.append(plan.day(deal.closed))
+            expected.append(f"crm.mt_lead_{deal.outcome}")
+            case.assertEqual(lead.date_closed.date(), plan.day(deal.closed))
+        case.assertEqual((subtypes, dates), (expected, planned))
+        last_stage = messages[-1 if deal.outcome == "won" else len(deal.moves())][1]
+        case.assertEqual(lead.date_last_stage_update, last_stage)
+        case.assertEqual(lead.create_date.date(), plan.day(deal.created))
+    case.assertTrue(all(kinds[kind] for kind in ("won", "lost", "open", "imported")), kinds)
+
+
 @pytest.mark.slow
 class TestGeneratedCompany(RepositoryCase):
     """The small data set through the ORM, checked on the documents it leaves."""
@@ -402,6 +511,23 @@ class TestGeneratedCompany(RepositoryCase):
         days = {m.date.date() for m in tracking}
         self.assertGreater(len(days), 30)
         self.assertLessEqual(max(days), TODAY)
+
+    def test_deals_recorded_like_action_set_won_and_lost(self):
+        leads = (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .search([("partner_id.commercial_partner_id", "in", self.partners.ids)], order="id")
+        )
+        by_name = {}
+        for lead in leads:
+            by_name.setdefault(lead.name, []).append(lead)
+        ordered = self.env["crm.lead"].concat(
+            *(by_name[o.name].pop(0) for o in sorted(self.plan.opportunities,
+                                                       key=lambda o: o.imported))
+        )  # fmt: skip
+        plan = copy.copy(self.plan)
+        plan.opportunities = sorted(self.plan.opportunities, key=lambda o: o.imported)
+        check_deals_recorded_like_odoo(self, ordered, plan)
 
     def test_emails_calls_meetings_activities(self):
         contacts = self.env["res.partner"].search(
