@@ -685,8 +685,10 @@ class TestGeneratedCompanyInBulk(RepositoryCase):
 
     def test_deals_recorded_like_action_set_won_and_lost(self):
         """The bulk rows of the deals are those the ORM leaves (plan order: ids in order)."""
-        leads = self.env["crm.lead"].with_context(active_test=False).search(
-            [("partner_id.commercial_partner_id", "in", self.partners.ids)], order="id"
+        leads = (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .search([("partner_id.commercial_partner_id", "in", self.partners.ids)], order="id")
         )
         self.assertEqual(len(leads), len(self.plan.opportunities))
         check_deals_recorded_like_odoo(self, leads, self.plan)
