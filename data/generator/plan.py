@@ -399,7 +399,8 @@ def _relationship(rng, plan, customer):
             plan.interactions.append(Interaction(c, day, "meeting", "Product demonstration", index))
         return index
 
-    for order in customer.orders:
+    _pipeline(rng, plan, customer, opportunity)
+    for order in customer.orders:  # repeat orders and won deals' orders alike
         for _message in range(rng.choice((0, 1, 1, 2))):
             kind = rng.choice(("email_in", "email_out", "email_out", "call"))
             day = min(LAST_DAY, order.day + rng.randrange(0, 20))
@@ -416,7 +417,6 @@ def _relationship(rng, plan, customer):
                 Ticket(c, day, closed, stage, category, rng.choice(TICKET_SUBJECTS[category]),
                        rng.choice(("email", "phone", "web")), rng.choice("01123"))
             )  # fmt: skip
-    _pipeline(rng, plan, customer, opportunity)
     if rng.random() < 0.4:
         day = rng.randrange(customer.start, HISTORY_DAYS)
         plan.interactions.append(Interaction(c, day, "meeting", "Business review"))
