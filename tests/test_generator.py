@@ -1,14 +1,18 @@
 """The data generator: deterministic plans, and a coherent company written through the ORM."""
 
+import copy
 import hashlib
+import math
+import random
 import threading
 from collections import Counter
 from datetime import date, timedelta
+from functools import cache
 
 import pytest
 from repository_case import RepositoryCase
 
-from data.generator import build_plan, generate
+from data.generator import build_plan, generate, truth
 from data.generator.plan import LAST_DAY, PAYMENT_TERM_DAYS
 
 TODAY = date(2026, 6, 30)
@@ -56,9 +60,10 @@ def test_plan_is_heterogeneous_like_real_customers():
     rates = sorted(c.rate for c in plan.customers)
     assert rates[-20] > 4 * rates[20]  # purchase rates differ a lot between customers
     assert any(c.season for c in plan.customers)
-    for customer in plan.customers:  # seasonal buyers order only in their months
+    for customer in plan.customers:  # seasonal buyers reorder only in their months
         if customer.season:
-            assert all(plan.day(o.day).month in customer.season for o in customer.orders)
+            repeat = [o for o in customer.orders if o.deal is None]
+            assert all(plan.day(o.day).month in customer.season for o in repeat)
     assert sum(1 for c in plan.customers if c.start > LAST_DAY - 90) >= 10  # new customers
     # Churned customers: active in the first year, silent for the last six months.
     assert sum(
@@ -86,6 +91,287 @@ def test_large_plan_reaches_its_volume():
 def test_bad_size_is_refused():
     with pytest.raises(ValueError, match="unknown size"):
         build_plan("huge")
+
+
+# ---------------------------------------------------------------------- pipeline dynamics
+@cache
+def medium_plan():
+    """The medium bench data set's plan (the large size on a tenth of its customers)."""
+    return build_plan("large", 42, TODAY, scale=0.1)
+
+
+def win_rate(deals):
+    return sum(o.final_outcome == "won" for o in deals) / len(deals)
+
+
+def within_error(found, expected, count, sigmas=4):
+    """Whether a rate `found` over `count` draws is within `sigmas` standard errors of the
+    rate `expected`."""
+    error = math.sqrt(max(expected * (1 - expected), 1e-4) / count)
+    return abs(found - expected) <= sigmas * error
+
+
+def test_win_chance_falls_with_the_time_open():
+    """Deals open longer win less often: at every fourth week, the deals open then, by how
+    long they have been open."""
+    deals = medium_plan().opportunities
+    groups = {"0-3": [], "4-11": [], "12-25": [], "26+": []}
+    for day in range(0, LAST_DAY, 28):
+        for deal in deals:
+            state = deal.state(day)
+            if state:
+                weeks = state[1]
+                key = (
+                    "0-3"
+                    if weeks < 4
+                    else "4-11"
+                    if weeks < 12
+                    else "12-25"
+                    if weeks < 26
+                    else "26+"
+                )
+                groups[key].append(deal)
+    rates = [win_rate(group) for group in groups.values()]
+    assert all(len(group) > 1000 for group in groups.values())
+    assert rates == sorted(rates, reverse=True) and rates[0] > 3 * rates[-1], rates
+
+
+def test_salespeople_rank_as_planted():
+    deals = [o for o in medium_plan().opportunities if o.final_outcome != "open"]
+    rates = {rep: win_rate([o for o in deals if o.salesperson == rep]) for rep in range(4)}
+    offsets = {rep: truth.win_offset(rep, truth.AMOUNT_REFERENCE) for rep in range(4)}
+    assert sorted(rates, key=rates.get) == sorted(offsets, key=offsets.get), rates
+    assert rates[0] - rates[3] > 0.25  # some much better than others
+
+
+def test_bigger_deals_win_less_often_and_later():
+    deals = sorted(medium_plan().opportunities, key=lambda o: o.revenue)
+    quarter = len(deals) // 4
+    small, big = deals[:quarter], deals[-quarter:]
+    assert win_rate(big) < win_rate(small) - 0.1
+
+    def median_weeks_to_win(group):
+        weeks = sorted((o.final_day - o.created) / 7 for o in group if o.final_outcome == "won")
+        return weeks[len(weeks) // 2]
+
+    assert median_weeks_to_win(big) > median_weeks_to_win(small)
+
+
+def test_zombie_deals_stay_open_and_the_pipeline_holds_stale_deals():
+    plan = medium_plan()
+    deals = plan.opportunities
+    zombies = [o for o in deals if o.zombie]
+    assert within_error(len(zombies) / len(deals), truth.ZOMBIE_SHARE, len(deals))
+    assert all(o.final_outcome == "open" and o.outcome == "open" for o in zombies)
+    assert all(o.closed is None and o.order is None for o in zombies)
+    open_today = [o for o in deals if o.outcome == "open"]
+    stale = [o for o in open_today if LAST_DAY - o.created > 26 * 7]
+    assert len(stale) > len(open_today) / 3  # many of today's open deals are old
+    assert {o.stages for o in stale} == {0, 1, 2}
+    imported = sum(o.imported for o in deals)
+    assert within_error(imported / len(deals), truth.IMPORTED_SHARE, len(deals))
+
+
+def test_won_deals_produce_their_order_on_the_closing_day():
+    plan = medium_plan()
+    prices = [p.price for p in plan.products]
+    won = [o for o in plan.opportunities if o.outcome == "won"]
+    assert won and all(o.order is not None for o in won)
+    assert all(o.order is None for o in plan.opportunities if o.outcome != "won")
+    ratios = []
+    for deal in won:
+        order = plan.customers[deal.customer].orders[deal.order]
+        assert order.day == deal.closed and order.deal is not None
+        ratios.append(sum(q * prices[p] for p, q in order.lines) / deal.revenue)
+    ratios.sort()
+    assert 0.8 < ratios[len(ratios) // 2] < 1.25  # about the deal's amount
+    for customer in plan.customers:  # numbered in date order
+        assert [o.number for o in customer.orders] == list(range(len(customer.orders)))
+        assert [o.day for o in customer.orders] == sorted(o.day for o in customer.orders)
+
+
+def month_factors(counts, exposure):
+    """Rates per month of the year relative to their mean."""
+    rates = [count / time for count, time in zip(counts, exposure, strict=True)]
+    return [rate / (sum(rates) / 12) for rate in rates]
+
+
+def test_repeat_orders_and_new_deals_show_the_planted_month_factors():
+    """Orders without a deal (after each customer's first) and new deals per month of the year,
+    against the time customers were active in that month, follow the planted factors."""
+    plan = medium_plan()
+    month = [plan.day(day).month - 1 for day in range(LAST_DAY + 1)]
+    orders, order_time = [0] * 12, [0.0] * 12
+    deals, deal_time = [0] * 12, [0.0] * 12
+    for customer in plan.customers:
+        for day in range(customer.start + 1, customer.active_until + 1):
+            deal_time[month[day]] += 1
+            if not customer.season:
+                order_time[month[day]] += customer.rate
+        if not customer.season:
+            for order in [o for o in customer.orders if o.deal is None][1:]:
+                orders[month[order.day]] += 1
+    for deal in plan.opportunities:
+        deals[month[deal.created]] += 1
+    for counts, exposure, planted in (
+        (orders, order_time, truth.ORDER_MONTH_FACTORS),
+        (deals, deal_time, truth.DEAL_MONTH_FACTORS),
+    ):
+        found = month_factors(counts, exposure)
+        for factor, expected, count in zip(found, planted, counts, strict=True):
+            assert abs(factor - expected) < 4 * expected / math.sqrt(count) + 0.02, found
+    assert orders[10] + orders[11] > 1.3 * (orders[6] + orders[7])  # the peak, the dip
+
+
+def test_true_win_chance_matches_the_plan():
+    """truth.win_chance, for deals open at three dates, against what became of them: won at all
+    and won within 13 weeks, in total and from the least to the most likely fifth."""
+    deals = medium_plan().opportunities
+    snapshots = [(deal, day, deal.state(day)) for day in (300, 450, 600) for deal in deals
+                 if deal.state(day)]  # fmt: skip
+    sample = random.Random(7).sample(snapshots, 1000)
+    for horizon in (None, 13):
+        pairs = []
+        for deal, _day, (stage, weeks, in_stage) in sample:
+            chance = truth.win_chance(stage, weeks, in_stage, deal.salesperson, deal.revenue,
+                                      horizon)  # fmt: skip
+            won = deal.final_outcome == "won" and (
+                horizon is None or deal.final_day <= deal.created + 7 * (weeks + horizon)
+            )
+            pairs.append((chance, won))
+        expected = sum(p for p, _won in pairs)
+        spread = math.sqrt(sum(p * (1 - p) for p, _won in pairs))
+        assert abs(sum(won for _p, won in pairs) - expected) < 4 * spread
+        pairs.sort()
+        for fifth in range(5):
+            group = pairs[fifth * 200 : (fifth + 1) * 200]
+            chance = sum(p for p, _won in group) / 200
+            assert within_error(sum(won for _p, won in group) / 200, chance, 200), (fifth, chance)
+    assert all(0 < p < 1 for p, _won in pairs)
+
+
+def test_true_win_chance_refuses_impossible_states():
+    with pytest.raises(ValueError, match="stage"):
+        truth.win_chance(3, 4, 0, 0, 1000)
+    with pytest.raises(ValueError, match="weeks in the stage"):
+        truth.win_chance(1, 4, 5, 0, 1000)
+    assert truth.win_chance(2, 10, 2, 0, 1000) > truth.win_chance(2, 10, 2, 3, 1000)
+    assert truth.win_chance(2, 10, 2, 0, 1000, 4) < truth.win_chance(2, 10, 2, 0, 1000)
+
+
+def test_small_plan_has_a_pipeline():
+    deals = build_plan("small", 42, TODAY).opportunities
+    assert {o.outcome for o in deals} == {"won", "lost", "open"}
+    assert any(o.imported for o in deals) and any(o.zombie for o in deals)
+    assert any(o.moves() for o in deals if not o.imported)
+
+
+# ---------------------------------------------------------------------- recorded as Odoo does
+DEAL_SUBTYPES = ("crm.mt_lead_create", "crm.mt_lead_stage", "crm.mt_lead_won", "crm.mt_lead_lost")
+
+
+def deal_records(env, leads):
+    """Per lead: (its state, its messages of the pipeline subtypes in order), where the state
+    is (active, probability, won status, has a lost reason, has a closing date, in a won stage)
+    and a message is (subtype, its filled columns, its tracking values as (field, filled value
+    columns)), with the message's date apart: {lead id: (state, [(message, date)])}."""
+    env.flush_all()
+    subtypes = {env.ref(xmlid).id: xmlid for xmlid in DEAL_SUBTYPES}
+    env.cr.execute(
+        """SELECT l.id, l.active, l.probability, l.won_status, l.lost_reason_id IS NOT NULL,
+                  l.date_closed IS NOT NULL, s.is_won
+             FROM crm_lead l JOIN crm_stage s ON s.id = l.stage_id WHERE l.id = ANY(%s)
+            ORDER BY l.id""",
+        [leads.ids],
+    )
+    records = {row[0]: (row[1:], []) for row in env.cr.fetchall()}
+    env.cr.execute(
+        """SELECT m.res_id, m.subtype_id, m.date, to_jsonb(m),
+                  (SELECT jsonb_agg(jsonb_build_array(f.name, to_jsonb(v)) ORDER BY v.id)
+                     FROM mail_tracking_value v JOIN ir_model_fields f ON f.id = v.field_id
+                    WHERE v.mail_message_id = m.id)
+             FROM mail_message m
+            WHERE m.model = 'crm.lead' AND m.res_id = ANY(%s) AND m.subtype_id = ANY(%s)
+            ORDER BY m.res_id, m.id""",
+        [leads.ids, list(subtypes)],
+    )
+    for lead, subtype, when, message, tracking in env.cr.fetchall():
+        filled = tuple(sorted(key for key, value in message.items() if value is not None))
+        values = tuple(
+            (field, tuple(sorted(k for k, v in value.items() if v is not None and "value" in k)))
+            for field, value in tracking or ()
+        )
+        records[lead][1].append(((subtypes[subtype], filled, values), when))
+    return records
+
+
+def reference_deals(env, rep):
+    """Deals that `rep` moves through the pipeline in the ORM as a user does: won with
+    action_set_won, lost with action_set_lost, left open; and one imported lost, without
+    tracking. Returns their records (deal_records) by kind."""
+    stages = env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
+    reason = env["crm.lost.reason"].search([], limit=1)
+    Lead = env["crm.lead"].with_user(rep)
+    values = {"type": "opportunity", "user_id": rep.id, "stage_id": stages[0].id,
+              "expected_revenue": 1000, "partner_id": rep.partner_id.id}  # fmt: skip
+
+    def commit():  # what the end of a request does: flush, then post the tracking
+        env.flush_all()
+        env.cr.precommit.run()
+
+    won, lost, still = Lead.create([{**values, "name": name} for name in ("W", "L", "O")])
+    commit()
+    (won + lost + still).write({"stage_id": stages[1].id})
+    commit()
+    won.action_set_won()
+    commit()
+    lost.action_set_lost(lost_reason_id=reason.id)
+    commit()
+    imported = Lead.with_context(tracking_disable=True).create(
+        {**values, "name": "I", "stage_id": stages[1].id, "active": False, "probability": 0,
+         "lost_reason_id": reason.id, "date_closed": "2025-01-02 16:00:00"}
+    )  # fmt: skip
+    commit()
+    records = deal_records(env, won + lost + still + imported)
+    return dict(zip(("won", "lost", "open", "imported"), records.values(), strict=True))
+
+
+def check_deals_recorded_like_odoo(case, leads, plan):
+    """The generated deals `leads` (plan order) carry the same rows as the reference deals
+    recorded through the ORM: the same states, the same kinds of messages with the same
+    columns and tracking values, dated on the planned days."""
+    rep = case.env["res.users"].search([("login", "=", "crm_rep_1")])
+    reference = reference_deals(case.env, rep)
+    shapes = {}  # subtype: message shapes of the reference
+    for _state, messages in reference.values():
+        for shape, _when in messages:
+            shapes.setdefault(shape[0], set()).add(shape)
+    records = deal_records(case.env, leads)
+    kinds = Counter()
+    for deal, lead in zip(plan.opportunities, leads, strict=True):
+        state, messages = records[lead.id]
+        kind = "imported" if deal.imported and deal.outcome == "lost" else deal.outcome
+        if deal.outcome != "open":  # (open deals' probabilities are Odoo's scoring)
+            case.assertEqual(state, reference[kind][0], (deal, lead.name))
+        for shape, _when in messages:
+            case.assertIn(shape, shapes[shape[0]], (deal, lead.name))
+        subtypes = [shape[0] for shape, _when in messages]
+        dates = [when.date() for _shape, when in messages]
+        kinds[kind] += 1
+        if deal.imported:
+            case.assertEqual(messages, [])
+            continue
+        planned = [plan.day(deal.created)] + [plan.day(day) for day, _stage in deal.moves()]
+        expected = ["crm.mt_lead_create"] + ["crm.mt_lead_stage"] * len(deal.moves())
+        if deal.outcome != "open":
+            planned.append(plan.day(deal.closed))
+            expected.append(f"crm.mt_lead_{deal.outcome}")
+            case.assertEqual(lead.date_closed.date(), plan.day(deal.closed))
+        case.assertEqual((subtypes, dates), (expected, planned))
+        last_stage = messages[-1 if deal.outcome == "won" else len(deal.moves())][1]
+        case.assertEqual(lead.date_last_stage_update, last_stage)
+        case.assertEqual(lead.create_date.date(), plan.day(deal.created))
+    case.assertTrue(all(kinds[kind] for kind in ("won", "lost", "open", "imported")), kinds)
 
 
 @pytest.mark.slow
@@ -225,6 +511,23 @@ class TestGeneratedCompany(RepositoryCase):
         days = {m.date.date() for m in tracking}
         self.assertGreater(len(days), 30)
         self.assertLessEqual(max(days), TODAY)
+
+    def test_deals_recorded_like_action_set_won_and_lost(self):
+        leads = (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .search([("partner_id.commercial_partner_id", "in", self.partners.ids)], order="id")
+        )
+        by_name = {}
+        for lead in leads:
+            by_name.setdefault(lead.name, []).append(lead)
+        ordered = self.env["crm.lead"].concat(
+            *(by_name[o.name].pop(0) for o in sorted(self.plan.opportunities,
+                                                       key=lambda o: o.imported))
+        )  # fmt: skip
+        plan = copy.copy(self.plan)
+        plan.opportunities = sorted(self.plan.opportunities, key=lambda o: o.imported)
+        check_deals_recorded_like_odoo(self, ordered, plan)
 
     def test_emails_calls_meetings_activities(self):
         contacts = self.env["res.partner"].search(
@@ -379,6 +682,16 @@ class TestGeneratedCompanyInBulk(RepositoryCase):
             len(refunds.reversed_entry_id.filtered(lambda m: m.payment_state == "reversed")),
             wholly,
         )
+
+    def test_deals_recorded_like_action_set_won_and_lost(self):
+        """The bulk rows of the deals are those the ORM leaves (plan order: ids in order)."""
+        leads = (
+            self.env["crm.lead"]
+            .with_context(active_test=False)
+            .search([("partner_id.commercial_partner_id", "in", self.partners.ids)], order="id")
+        )
+        self.assertEqual(len(leads), len(self.plan.opportunities))
+        check_deals_recorded_like_odoo(self, leads, self.plan)
 
     def test_emails_and_calls_on_customers_and_opportunities(self):
         kinds = Counter(i.kind for i in self.plan.interactions)

@@ -419,9 +419,10 @@ def host_database_name():
 def host_database():
     """A company's database before it adds our addons: Odoo's sales with stock, CRM and OCA's
     helpdesk, and two years of business from the repository's generator (small size: 36
-    customers, 128 orders with deliveries, invoices and payments, 88 opportunities, 15
-    tickets). Tests copy it. Building it takes minutes, so it is kept between runs, as
-    ``make test`` keeps its template, and rebuilt when the generator or Odoo changes."""
+    customers, about 150 orders with deliveries, invoices and payments, about 60 opportunities,
+    15 tickets, as of the day it is built). Tests copy it. Building it takes minutes, so it is
+    kept between runs, as ``make test`` keeps its template, and rebuilt when the generator or
+    Odoo changes."""
     name = host_database_name()
     others = query(
         "postgres",

@@ -553,102 +553,163 @@ class OrmWriter:
 
     # ------------------------------------------------------------------ relationship
     def _opportunities(self):
-        """Opportunities walked through the pipeline stages (tracked), then won or lost."""
+        """Opportunities recorded as Odoo records them, dated on their planned days.
+
+        Tracked deals are created in New, moved stage by stage (a ``stage_id`` tracking message
+        each), then won with ``action_set_won`` or lost with ``action_set_lost`` (archived with
+        a lost reason, no stage change). Imported deals are created in their state of today
+        without any tracking, as an import without "track history" leaves them.
+        """
         plan = self.plan
-        Lead = self.env["crm.lead"].with_context(tracking_disable=False, mail_notrack=False)
+        Lead = self.env["crm.lead"].with_context(
+            tracking_disable=False, mail_notrack=False, mail_create_nolog=False
+        )  # the creation message and the tracking a salesperson's changes leave
         stages = self.env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
         stages = stages[:CRM_STAGES]
         won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
         reasons = self.env["crm.lost.reason"].search([], order="id")
-        leads = Lead.create(
-            [
-                {
-                    "name": opportunity.name,
-                    "type": "opportunity",
-                    "partner_id": self.contacts[opportunity.customer].id,
-                    "user_id": self.reps[plan.customers[opportunity.customer].salesperson].id,
-                    "team_id": self.team_of[plan.customers[opportunity.customer].salesperson].id,
-                    "expected_revenue": opportunity.revenue,
-                    "stage_id": stages[0].id,
-                    "date_deadline": plan.day(
-                        opportunity.closed if opportunity.closed is not None else LAST_DAY + 30
-                    ),
-                }
-                for opportunity in plan.opportunities
-            ]
-        )
-        pairs = list(zip(plan.opportunities, leads, strict=True))
-        self._post_tracking()
-        for step in range(1, len(stages)):
-            Lead.concat(*(lead for o, lead in pairs if o.stages >= step)).stage_id = stages[step]
+
+        def values(opportunity):
+            customer = plan.customers[opportunity.customer]
+            return {
+                "name": opportunity.name,
+                "type": "opportunity",
+                "partner_id": self.contacts[opportunity.customer].id,
+                "user_id": self.reps[customer.salesperson].id,
+                "team_id": self.team_of[customer.salesperson].id,
+                "expected_revenue": opportunity.revenue,
+                "stage_id": stages[0].id,
+                "date_deadline": plan.day(
+                    opportunity.closed if opportunity.closed is not None else LAST_DAY + 30
+                ),
+            }
+
+        dates = {}  # mail.message id: its planned date
+
+        def track(when, change=None):
+            """Make the `change` (then post the tracking) of the leads in `when`, and date their
+            new messages when[lead]. Returns what `change` returns."""
+            self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM mail_message")
+            watermark = self.env.cr.fetchone()[0]
+            result = change() if change else None
             self._post_tracking()
-        Lead.concat(*(lead for o, lead in pairs if o.outcome == "won")).stage_id = won_stage
-        for number, reason in enumerate(reasons[:3]):
-            lost = Lead.concat(
-                *(lead for o, lead in pairs if o.outcome == "lost" and o.lost_reason == number)
+            self.env.cr.execute(
+                "SELECT id, res_id FROM mail_message WHERE id > %s AND model = 'crm.lead'"
+                " AND res_id = ANY(%s)",
+                [watermark, list(when)],
             )
-            lost.action_set_lost(lost_reason_id=reason.id)
+            dates.update((message, when[lead]) for message, lead in self.env.cr.fetchall())
+            return result
+
+        tracked = [n for n, o in enumerate(plan.opportunities) if not o.imported]
+        created = Lead.create([values(plan.opportunities[n]) for n in tracked])
         self._post_tracking()
+        leads = dict(zip(tracked, created.ids, strict=True))  # plan index: crm.lead id
+        self.env.cr.execute(
+            "SELECT id, res_id FROM mail_message WHERE model = 'crm.lead' AND res_id = ANY(%s)",
+            [created.ids],
+        )
+        opened = {lead: at(plan.day(plan.opportunities[n].created), 9) for n, lead in leads.items()}
+        dates.update((message, opened[lead]) for message, lead in self.env.cr.fetchall())
+        imported = [n for n, o in enumerate(plan.opportunities) if o.imported]
+        rows = [{**values(plan.opportunities[n]), **self._imported_state(plan.opportunities[n],
+                 stages, won_stage, reasons)} for n in imported]  # fmt: skip
+        quiet = self.env["crm.lead"].with_context(tracking_disable=True)
+        leads.update(zip(imported, quiet.create(rows).ids, strict=True))
+
+        for step in range(1, len(stages)):
+            moved = {leads[n]: at(plan.day(day), 11) for n in tracked
+                     for day, stage in plan.opportunities[n].moves() if stage == step}  # fmt: skip
+            stage = stages[step]
+            track(moved, lambda moved=moved, stage=stage: Lead.browse(list(moved)).write(
+                {"stage_id": stage.id}))  # fmt: skip
+        closing = {leads[n]: at(plan.day(plan.opportunities[n].closed), 16) for n in tracked
+                   if plan.opportunities[n].closed is not None}  # fmt: skip
+        won = [leads[n] for n in tracked if plan.opportunities[n].outcome == "won"]
+        track({lead: closing[lead] for lead in won}, Lead.browse(won).action_set_won)
+        lost = [n for n in tracked if plan.opportunities[n].outcome == "lost"]
+        for number, reason in enumerate(reasons[:3]):
+            chosen = [leads[n] for n in lost if plan.opportunities[n].lost_reason == number]
+            track(
+                {lead: closing[lead] for lead in chosen},
+                lambda chosen=chosen, reason=reason: Lead.browse(chosen).action_set_lost(
+                    lost_reason_id=reason.id
+                ),
+            )
         by_number = {(o.customer, o.number): sale for o, sale in self.pairs()}
+        pairs = [(o, Lead.browse(leads[n])) for n, o in enumerate(plan.opportunities)]
         for opportunity, lead in pairs:
             if opportunity.order is not None:
                 by_number[opportunity.customer, opportunity.order].opportunity_id = lead
-        self.leads = leads
-        self._date_opportunities(pairs)
-        self.counts["opportunities"] = len(leads)
+        self.leads = Lead.concat(*(lead for _o, lead in pairs))
+        self._date_opportunities(pairs, dates)
+        self.counts["opportunities"] = len(pairs)
+
+    def _imported_state(self, opportunity, stages, won_stage, reasons):
+        """The values an import gives a deal in its state of today (stage, won or lost)."""
+        plan = self.plan
+        if opportunity.outcome == "won":
+            row = {"stage_id": won_stage.id, "probability": 100}
+        else:
+            row = {"stage_id": stages[opportunity.stages].id}
+        if opportunity.outcome == "lost":
+            row.update(active=False, probability=0, automated_probability=0,
+                       lost_reason_id=reasons[opportunity.lost_reason].id)  # fmt: skip
+        if opportunity.closed is not None:
+            row["date_closed"] = at(plan.day(opportunity.closed), 16)
+        return row
 
     def _post_tracking(self):
         """Post the tracking messages of the changes so far (Odoo posts them at commit)."""
         self.env.flush_all()
         self.env.cr.precommit.run()
 
-    def _date_opportunities(self, pairs):
-        """Move the leads' dates and their stage history to the planned days."""
+    def _date_opportunities(self, pairs, dates):
+        """Move the leads' dates and their tracking messages to the planned days.
+
+        `dates`: {mail.message id: datetime} of the tracking messages, on the day of the change
+        they record. The last stage update is the last stage change (creation if none; for an
+        imported deal its creation, or its closing if it was imported won).
+        """
         plan = self.plan
         created = {lead.id: at(plan.day(o.created), 9) for o, lead in pairs}
         closed = {lead.id: at(plan.day(o.closed), 16) for o, lead in pairs
                   if o.closed is not None}  # fmt: skip
+        last_stage = {}
+        for opportunity, lead in pairs:
+            moves = opportunity.moves()
+            last = at(plan.day(moves[-1][0]), 11) if moves and not opportunity.imported else None
+            if opportunity.outcome == "won":
+                last = closed[lead.id]
+            last_stage[lead.id] = last or created[lead.id]
         set_column(self.env, "crm_lead", "create_date", created)
+        set_column(self.env, "crm_lead", "write_date", {**created, **closed})
         set_column(self.env, "crm_lead", "date_open", created)
         set_column(self.env, "crm_lead", "date_closed", closed)
-        # Spread each lead's tracking messages (creation, stage changes, won or lost) from its
-        # creation to its closing, or to a date before today for the open ones.
+        set_column(self.env, "crm_lead", "date_last_stage_update", last_stage)
+        set_column(self.env, "mail_message", "date", dates)
+        set_column(self.env, "mail_message", "create_date", dates)
+        set_column(self.env, "mail_message", "write_date", dates)
+        # The salesperson made the changes: the author and sender of the messages.
         self.env.cr.execute(
-            """
-            WITH ranked AS (
-                SELECT m.id, l.create_date AS start,
-                       COALESCE(l.date_closed,
-                                LEAST(l.create_date + interval '30 days', %s)) AS stop,
-                       row_number() OVER (PARTITION BY m.res_id ORDER BY m.id) - 1 AS nth,
-                       count(*) OVER (PARTITION BY m.res_id) AS total
-                  FROM mail_message m JOIN crm_lead l ON l.id = m.res_id
-                 WHERE m.model = 'crm.lead' AND l.id = ANY(%s)
-            )
-            UPDATE mail_message m
-               SET date = r.start + (r.stop - r.start) * ((r.nth + 1)::float / r.total),
-                   create_date = r.start + (r.stop - r.start) * ((r.nth + 1)::float / r.total)
-              FROM ranked r WHERE r.id = m.id
-            """,
-            [at(plan.today, 8), list(created)],
-        )
-        self.env.cr.execute(
-            """UPDATE mail_message m SET author_id = u.partner_id
+            """UPDATE mail_message m SET author_id = u.partner_id, email_from = p.email_formatted,
+                                         reply_to = p.email_formatted
                  FROM crm_lead l JOIN res_users u ON u.id = l.user_id
-                WHERE m.model = 'crm.lead' AND m.res_id = l.id AND l.id = ANY(%s)""",
+                 JOIN LATERAL (SELECT format('"%%s" <%%s>', p.name, p.email) AS email_formatted
+                                 FROM res_partner p WHERE p.id = u.partner_id) p ON true
+                WHERE m.model = 'crm.lead' AND m.res_id = l.id AND l.id = ANY(%s)
+                  AND m.message_type = 'notification'""",
             [list(created)],
         )
         self.env.cr.execute(
-            """UPDATE mail_tracking_value v SET create_date = m.date
+            """UPDATE mail_tracking_value v SET create_date = m.date, write_date = m.date
                  FROM mail_message m WHERE m.id = v.mail_message_id
                   AND m.model = 'crm.lead' AND m.res_id = ANY(%s)""",
             [list(created)],
         )
         self.env.cr.execute(
             """UPDATE crm_lead l
-                  SET date_last_stage_update = COALESCE(
-                          (SELECT max(m.date) FROM mail_message m
-                            WHERE m.model = 'crm.lead' AND m.res_id = l.id), l.create_date),
-                      day_open = 0,
+                  SET day_open = 0,
                       day_close = CASE WHEN l.date_closed IS NULL THEN NULL
                                        ELSE abs(l.date_closed::date - l.create_date::date) END
                 WHERE l.id = ANY(%s)""",

@@ -10,7 +10,16 @@ processes the analytics expect to find (the BG/NBD and Gamma-Gamma assumptions):
   customers carry most of the value;
 * it starts at its own date (some are new in the last months), and some buy only in a few
   months of the year (seasonal buyers, at a higher rate while in season);
-* it pays on time or late with its own propensity (Beta distributed).
+* it pays on time or late with its own propensity (Beta distributed);
+* its repeat orders follow the month-of-year factors of ``truth.ORDER_MONTH_FACTORS`` (a
+  November-December peak, a summer dip).
+
+Opportunities follow the weekly pipeline process of ``truth.py`` (creation seasonality, stage
+moves, win and loss hazards falling with the time open, salesperson, team and amount effects,
+zombie deals that never close, imported deals); a won deal produces the customer's order on
+its closing day for about its amount. Each deal is simulated to its end, past today: the plan
+keeps its whole path (``path``, ``final_outcome``, ``final_day``) so tests can compare what is
+recorded as of today with what happens later.
 
 The latent parameters stay in the plan (the writers do not store them) and are reproducible.
 Days are counted from the start of the history: day 0 is two years before ``today``, and day
@@ -23,6 +32,8 @@ import os
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+
+from . import truth
 
 NAMES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "names")
 HISTORY_DAYS = 730
@@ -87,6 +98,7 @@ class Order:
     delivered: int | None  # the delivery, then the invoice, on that day
     refund: tuple | None  # (day, share of the invoice refunded)
     paid: int | None  # the day the (rest of the) invoice was paid
+    deal: int | None = None  # index in Plan.opportunities of the won deal that produced it
 
     @property
     def late(self):
@@ -112,20 +124,43 @@ class Customer:
     season: tuple = ()  # months it buys in; empty: all year
     salesperson: int = 0
     warehouse: int = 0  # 0: the main warehouse, 1: Dubai, 2: Hamburg
+    active_until: int = LAST_DAY  # its last order if it left, else today
     orders: list = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class Opportunity:
+    """A deal of the weekly pipeline process (truth.py), as of today and to its end."""
+
     customer: int
     name: str
     created: int
-    outcome: str  # won, lost or open
-    closed: int | None
+    outcome: str  # as of today: won, lost or open
+    closed: int | None  # the day it was won or lost (None: open today)
     revenue: float
-    stages: int  # stages passed after the first one (for open ones: the current stage)
+    stages: int  # its stage today (0 New, 1 Qualified, 2 Proposition): where it was won or lost
     order: int | None = None  # number of the customer's order it produced (won ones)
     lost_reason: int | None = None
+    salesperson: int = 0
+    zombie: bool = False  # never decided
+    imported: bool = False  # written in its state of today without tracking
+    path: tuple = ()  # (day, stage entered) of every stage move, also those after today
+    final_outcome: str = "open"  # won, lost, or open (never decided)
+    final_day: int | None = None  # the day it was won or lost, may be after today
+
+    def moves(self, until=LAST_DAY):
+        """(day, stage entered) of the stage moves up to day `until`."""
+        return [(day, stage) for day, stage in self.path if day <= until]
+
+    def state(self, day):
+        """(stage, whole weeks open, whole weeks in the stage) on `day` if it is open then, else
+        None (not created yet, or won or lost by then)."""
+        if day < self.created or (self.final_day is not None and self.final_day <= day):
+            return None
+        weeks = (day - self.created) // 7
+        moves = self.moves(day)
+        entered, stage = moves[-1] if moves else (self.created, 0)
+        return stage, weeks, weeks - (entered - self.created) // 7
 
 
 @dataclass(slots=True)
@@ -282,13 +317,17 @@ def _customers(rng, count, spec):
     return customers
 
 
-def _order(rng, plan, customer, number, day):
+def _order(rng, plan, customer, number, day, amount=None):
+    """An order of the customer on `day`: about `amount`, or else about its usual spend."""
     products = plan.products
     lines = []
     count = rng.choice((1, 1, 2, 3))
     for _line in range(count):
         product = min(int(len(products) * rng.random() ** 2.2), len(products) - 1)
-        value = customer.spend * rng.lognormvariate(0, 0.35) / count
+        if amount is None:
+            value = customer.spend * rng.lognormvariate(0, 0.35) / count
+        else:
+            value = amount / count
         lines.append((product, max(1, round(value / products[product].price))))
     promised = day + rng.randrange(3, 8)
     late = rng.random() < 0.15
@@ -317,16 +356,20 @@ def _order(rng, plan, customer, number, day):
 
 
 def _orders(rng, plan, customer):
-    """The customer's orders: a Poisson process of its own rate until it drops out."""
+    """The customer's repeat orders: a Poisson process of its own rate, times the month's
+    factor (by thinning), until it drops out. The first one is on its first day."""
     day, orders = customer.start, []
     in_season_boost = 12 / 3  # seasonal buyers buy their year's volume in three months
+    peak = max(truth.ORDER_MONTH_FACTORS)
     while day <= LAST_DAY:
         month = plan.day(day).month
-        if not customer.season or month in customer.season:
+        in_season = not customer.season or month in customer.season
+        if in_season and (not orders or rng.random() < truth.ORDER_MONTH_FACTORS[month - 1] / peak):
             orders.append(_order(rng, plan, customer, len(orders), day))
             if len(orders) > 1 and rng.random() < customer.dropout:
+                customer.active_until = day
                 break
-        rate = customer.rate * (in_season_boost if customer.season else 1)
+        rate = customer.rate * (in_season_boost if customer.season else 1) * peak
         if customer.season and month not in customer.season:
             day += 7  # wait for the season, a week at a time
             continue
@@ -356,12 +399,8 @@ def _relationship(rng, plan, customer):
             plan.interactions.append(Interaction(c, day, "meeting", "Product demonstration", index))
         return index
 
-    for order in customer.orders:
-        if rng.random() < 0.35:  # a won opportunity led to this order
-            revenue = sum(q * products[p].price for p, q in order.lines)
-            created = max(0, order.day - rng.randrange(5, 40))
-            opportunity(created, "won", order.day, revenue, rng.randrange(CRM_STAGES),
-                        order=order.number)  # fmt: skip
+    _pipeline(rng, plan, customer, opportunity)
+    for order in customer.orders:  # repeat orders and won deals' orders alike
         for _message in range(rng.choice((0, 1, 1, 2))):
             kind = rng.choice(("email_in", "email_out", "email_out", "call"))
             day = min(LAST_DAY, order.day + rng.randrange(0, 20))
@@ -378,25 +417,91 @@ def _relationship(rng, plan, customer):
                 Ticket(c, day, closed, stage, category, rng.choice(TICKET_SUBJECTS[category]),
                        rng.choice(("email", "phone", "web")), rng.choice("01123"))
             )  # fmt: skip
-    for _lost in range(rng.choice((0, 0, 1, 2))):
-        created = rng.randrange(customer.start, HISTORY_DAYS)
-        closed = min(LAST_DAY, created + rng.randrange(10, 60))
-        revenue = customer.spend * rng.uniform(1, 4)
-        opportunity(created, "lost", closed, revenue, rng.randrange(CRM_STAGES),
-                    lost_reason=rng.randrange(LOST_REASONS))  # fmt: skip
-    if customer.orders and rng.random() < 0.5:
-        created = rng.randrange(max(customer.start, LAST_DAY - 120), HISTORY_DAYS)
-        revenue = customer.spend * rng.uniform(1, 5)
-        index = opportunity(created, "open", None, revenue, rng.randrange(CRM_STAGES))
-        kind = rng.choice(("call", "email", "meeting"))
-        deadline = LAST_DAY + rng.randrange(-20, 15)  # some overdue, some planned
-        plan.activities.append(Activity(c, deadline, kind, "Next step on the proposal", index))
     if rng.random() < 0.4:
         day = rng.randrange(customer.start, HISTORY_DAYS)
         plan.interactions.append(Interaction(c, day, "meeting", "Business review"))
     if rng.random() < 0.3:
         deadline = LAST_DAY + rng.randrange(-20, 15)
         plan.activities.append(Activity(c, deadline, "call", "Follow up on the last order"))
+
+
+def _pipeline(rng, plan, customer, opportunity):
+    """The customer's deals in the plan (through `opportunity`, which adds the discussion),
+    the orders of the won ones, and a next step planned on the open ones."""
+    deal_orders = []
+    for deal in _deals(rng, plan, customer):
+        index = opportunity(deal.created, deal.outcome, deal.closed, deal.revenue, deal.stages)
+        deal.name = plan.opportunities[index].name
+        plan.opportunities[index] = deal
+        if deal.outcome == "won":
+            deal_orders.append(_order(rng, plan, customer, 0, deal.closed, deal.revenue))
+            deal_orders[-1].deal = index
+        elif deal.outcome == "open":
+            kind = rng.choice(("call", "email", "meeting"))
+            deadline = LAST_DAY + rng.randrange(-20, 15)  # some overdue, some planned
+            plan.activities.append(
+                Activity(customer.index, deadline, kind, "Next step on the proposal", index)
+            )
+    if deal_orders:  # the customer's orders in date order, numbered again
+        customer.orders = sorted(customer.orders + deal_orders, key=lambda o: o.day)
+        for number, order in enumerate(customer.orders):
+            order.number = number
+            if order.deal is not None:
+                plan.opportunities[order.deal].order = number
+
+
+def _deals(rng, plan, customer):
+    """The customer's deals, each run through the weekly process of truth.py to its end.
+
+    Created as a Poisson process of ``truth.DEAL_RATE`` times the month's factor (thinning)
+    while the customer is one; returns Opportunity objects without their name.
+    """
+    peak = max(truth.DEAL_MONTH_FACTORS)
+    rate = truth.DEAL_RATE * peak
+    deals = []
+    day = customer.start + math.ceil(rng.expovariate(rate) * 7)
+    while day <= min(customer.active_until, LAST_DAY):
+        if rng.random() < truth.DEAL_MONTH_FACTORS[plan.day(day).month - 1] / peak:
+            deals.append(_deal(rng, customer, day))
+        day += max(1, math.ceil(rng.expovariate(rate) * 7))
+    return deals
+
+
+def _deal(rng, customer, created):
+    """One deal created on `created`, simulated week by week until it is won or lost (or
+    forever open), with what of it is known today."""
+    amount = round(customer.spend * rng.lognormvariate(truth.AMOUNT_LOG_MEAN,
+                                                       truth.AMOUNT_LOG_SIGMA), 2)  # fmt: skip
+    rep = customer.salesperson
+    hazards = truth.deal_hazards(rep, amount)
+    zombie = rng.random() < truth.ZOMBIE_SHARE
+    imported = rng.random() < truth.IMPORTED_SHARE
+    stage, path, outcome, final_day = 0, [], "open", None
+    for week in range(truth.MAX_WEEKS):
+        day = created + 7 * (week + 1)
+        if zombie:  # no win or loss hazard; stage moves only while they may matter
+            if stage == CRM_STAGES - 1 or day > LAST_DAY:
+                break
+            roll_close = 1.0
+        else:
+            roll_close = rng.random()
+        outcome, moved = truth.step(stage, week, hazards, roll_close, rng.random())
+        if outcome != "open":
+            final_day = day
+            break
+        if moved != stage:
+            stage = moved
+            path.append((day, stage))
+    known = final_day is not None and final_day <= LAST_DAY
+    stage_today = max([0] + [s for d, s in path if d <= LAST_DAY])
+    return Opportunity(
+        customer=customer.index, name="", created=created,
+        outcome=outcome if known else "open", closed=final_day if known else None,
+        revenue=amount, stages=stage_today,
+        lost_reason=rng.randrange(LOST_REASONS) if outcome == "lost" else None,
+        salesperson=rep, zombie=zombie, imported=imported, path=tuple(path),
+        final_outcome=outcome, final_day=final_day,
+    )  # fmt: skip
 
 
 def build_plan(size="small", seed=42, today=None, scale=1.0):

@@ -18,8 +18,11 @@ the ORM as for the other sizes. Then, a chunk of customers at a time, multi-row
   one set-based update of the quants per chunk, and the customers' location receives the goods;
 * credit notes (``RINV/<year>/<n>``) for part or all of some invoices, posted, balanced, linked
   to the invoice they reverse and reconciled with it;
-* opportunities (won, lost with a reason, open) with one stage-change tracking message each,
-  won ones linked to their order;
+* opportunities (won, lost with a reason, open) as Odoo records them (see the ORM writer): a
+  creation message, a ``stage_id`` tracking message per stage move, the messages of
+  ``action_set_won`` (to the won stage) and ``action_set_lost`` (archived with a lost reason, no
+  stage change) with their tracking values, on the days of the changes; imported deals without
+  any message; won ones linked to their order;
 * e-mails in and out and logged calls on the customers and their opportunities;
 * meetings (calendar events with the contact and the salesperson as attendees, and the meeting
   activity the calendar adds on the customer or the opportunity), planned and overdue
@@ -37,7 +40,7 @@ from markupsafe import Markup
 from odoo.tools import SQL
 
 from .orm_writer import OrmWriter, at
-from .plan import CRM_STAGES, PAYMENT_TERM_DAYS
+from .plan import CRM_STAGES, LAST_DAY, PAYMENT_TERM_DAYS
 
 CUSTOMERS_PER_CHUNK = 5_000
 
@@ -145,6 +148,16 @@ LEAD = columns(
     "automated_probability:float won_status:text lost_reason_id:int date_open:ts "
     "date_closed:ts date_last_stage_update:ts date_deadline:date day_open:float "
     "day_close:float priority:text email_from:text contact_name:text partner_name:text " + STAMP
+)
+CREATED = Markup('<div summary="o_mail_notification"><p>%s</p></div>')  # crm.lead's creation
+LEAD_MESSAGE = columns(
+    "id:int model:text res_id:int message_type:text subtype_id:int author_id:int "
+    "email_from:text reply_to:text body:text date:ts record_company_id:int message_id:text "
+    "parent_id:int email_add_signature:bool " + STAMP
+)
+TRACKING = columns(
+    "id:int mail_message_id:int field_id:int old_value_integer:int new_value_integer:int "
+    "old_value_char:text new_value_char:text " + STAMP
 )
 MESSAGE = columns(
     "id:int model:text res_id:int message_type:text subtype_id:int "
@@ -265,6 +278,9 @@ class SqlWriter(OrmWriter):
             "comment": env.ref("mail.mt_comment").id,
             "note": env.ref("mail.mt_activities").id,
             "stage": env.ref("crm.mt_lead_stage").id,
+            "create": env.ref("crm.mt_lead_create").id,
+            "won": env.ref("crm.mt_lead_won").id,
+            "lost": env.ref("crm.mt_lead_lost").id,
         }
         self.call_type = env.ref("mail.mail_activity_data_call").id
         self.sale_sequence = env["ir.sequence"].search(
@@ -808,7 +824,8 @@ class SqlWriter(OrmWriter):
         rows["matched"].append((move_id, payment))
 
     def _bulk_opportunities(self, customers, orders, order_ids, contact_ids):
-        """Opportunities of the chunk's customers, a tracking message for their last stage.
+        """Opportunities of the chunk's customers, with the messages and tracking values the
+        ORM writer leaves (creation, stage moves, won or lost), dated on the days of the changes.
 
         Returns {index in the plan's opportunities: crm.lead id}.
         """
@@ -819,19 +836,20 @@ class SqlWriter(OrmWriter):
                                                                   strict=True)}  # fmt: skip
         chosen = self.opportunities_of(indexes)
         ids = self._ids("crm_lead", len(chosen))
-        message_ids = self._ids("mail_message", len(chosen))
-        rows, messages, links = [], [], []
-        for opportunity, lead_id, message_id in zip(chosen, ids, message_ids, strict=True):
+        rows, links, history = [], [], []
+        for opportunity, lead_id in zip(chosen, ids, strict=True):
             customer = plan.customers[opportunity.customer]
             contact = contact_ids[by_index[opportunity.customer]]
             created = at(plan.day(opportunity.created), 9)
             closed = (at(plan.day(opportunity.closed), 16)
                       if opportunity.closed is not None else None)  # fmt: skip
             outcome = opportunity.outcome
-            stage = (self.won_stage if outcome == "won"
-                     else self.stages[min(opportunity.stages, len(self.stages) - 1)])  # fmt: skip
+            stage = self.won_stage if outcome == "won" else self.stages[opportunity.stages]
             probability = {"won": 100.0, "lost": 0.0}.get(outcome, 10.0 + 30 * opportunity.stages)
-            last_change = closed or created + timedelta(days=5)
+            moves = [] if opportunity.imported else opportunity.moves()
+            last_change = at(plan.day(moves[-1][0]), 11) if moves else created
+            if outcome == "won":
+                last_change = closed
             rows.append(
                 (lead_id, opportunity.name, "opportunity", outcome != "lost", contact,
                  self.reps[customer.salesperson].id, self.team_of[customer.salesperson].id,
@@ -841,22 +859,18 @@ class SqlWriter(OrmWriter):
                  self.reasons[opportunity.lost_reason].id if outcome == "lost" else None,
                  created, closed, last_change,
                  plan.day(opportunity.closed if opportunity.closed is not None
-                          else opportunity.created + 60), 0.0,
-                 (closed - created).days if closed else None, "1", customer.email,
-                 customer.contact, customer.name if customer.is_company else None,
-                 *self._row_stamp(created))
+                          else LAST_DAY + 30), 0.0,
+                 (closed.date() - created.date()).days if closed else None, "1",
+                 customer.email, customer.contact,
+                 customer.name if customer.is_company else None,
+                 *self.stamp, created, closed or created)
             )  # fmt: skip
-            messages.append(
-                (message_id, "crm.lead", lead_id, "notification",
-                 self.subtypes["stage"], self.reps[customer.salesperson].partner_id.id, None,
-                 None, f"<p>Stage changed to {stage.name}</p>", last_change, self.company.id,
-                 None, f"<crm-lead-{lead_id}-{message_id}@generated>",
-                 *self._row_stamp(last_change))
-            )  # fmt: skip
+            if not opportunity.imported:
+                history.append((opportunity, lead_id, created, closed, moves))
             if opportunity.order is not None:
                 links.append((order_of[opportunity.customer, opportunity.order], lead_id))
         insert(self.env, "crm_lead", LEAD, rows)
-        insert(self.env, "mail_message", MESSAGE, messages)
+        self._bulk_lead_history(history)
         if links:
             self.env.cr.execute(
                 """UPDATE sale_order o SET opportunity_id = v.lead
@@ -866,6 +880,72 @@ class SqlWriter(OrmWriter):
         self.counts["opportunities"] += len(rows)
         numbers = [number for number, _opportunity in self._planned("opportunities", customers)]
         return dict(zip(numbers, ids, strict=True))
+
+    def _lead_tracking_references(self):
+        """The tracked fields of crm.lead, the labels of its won status, the stages' names."""
+        if hasattr(self, "tracked_fields"):
+            return
+        Fields = self.env["ir.model.fields"]
+        self.tracked_fields = {
+            name: Fields._get("crm.lead", name).id
+            for name in ("stage_id", "won_status", "active", "lost_reason_id")
+        }
+        self.won_labels = dict(self.env["crm.lead"]._fields["won_status"].selection)
+        self.stage_names = [stage.name for stage in self.stages]
+
+    def _bulk_lead_history(self, history):
+        """The messages and tracking values of the tracked deals: `history` is a list of
+        (opportunity, lead id, created, closed, moves)."""
+        self._lead_tracking_references()
+        fields, labels, names = self.tracked_fields, self.won_labels, self.stage_names
+        count = sum(1 + len(moves) + (o.outcome != "open") for o, _l, _c, _d, moves in history)
+        message_ids = iter(self._ids("mail_message", count))
+        messages, values = [], []
+        for opportunity, lead_id, created, closed, moves in history:
+            rep = self.reps[self.plan.customers[opportunity.customer].salesperson]
+            sender = f'"{rep.name}" <{rep.email}>'
+            team = self.team_of[self.plan.customers[opportunity.customer].salesperson]
+            parent = None
+
+            def message(subtype, when, body="", tracking=(), rep=rep, sender=sender, lead=lead_id):
+                nonlocal parent
+                message_id = next(message_ids)
+                messages.append(
+                    (message_id, "crm.lead", lead, "notification", self.subtypes[subtype],
+                     rep.partner_id.id, sender, sender, body, when, self.company.id,
+                     f"<{message_id}.{lead}-openerp-{lead}-crm.lead@generated>", parent, True,
+                     *self._row_stamp(when))
+                )  # fmt: skip
+                values.extend((message_id, *value, when) for value in tracking)
+                parent = message_id
+
+            text = f'A new lead has been created for the team "{team.display_name}".'
+            message("create", created, str(CREATED % text))
+            stage = 0
+            for day, entered in moves:
+                message("stage", at(self.plan.day(day), 11), tracking=[
+                    (fields["stage_id"], self.stages[stage].id, self.stages[entered].id,
+                     names[stage], names[entered])])  # fmt: skip
+                stage = entered
+            if opportunity.outcome == "won":
+                message("won", closed, tracking=[
+                    (fields["stage_id"], self.stages[stage].id, self.won_stage.id, names[stage],
+                     self.won_stage.name),
+                    (fields["won_status"], None, None, labels["pending"], labels["won"]),
+                ])  # fmt: skip
+            elif opportunity.outcome == "lost":
+                reason = self.reasons[opportunity.lost_reason]
+                message("lost", closed, tracking=[
+                    (fields["active"], 1, 0, None, None),
+                    (fields["lost_reason_id"], 0, reason.id, "", reason.name),
+                    (fields["won_status"], None, None, labels["pending"], labels["lost"]),
+                ])  # fmt: skip
+        insert(self.env, "mail_message", LEAD_MESSAGE, messages)
+        tracking_ids = self._ids("mail_tracking_value", len(values))
+        insert(self.env, "mail_tracking_value", TRACKING, [
+            (tracking_id, message_id, *value, *self.stamp, when, when)
+            for tracking_id, (message_id, *value, when) in zip(tracking_ids, values, strict=True)
+        ])  # fmt: skip
 
     def opportunities_of(self, indexes):
         """The planned opportunities of the customers in `indexes`, in plan order."""
