@@ -523,8 +523,11 @@ class CrmRelationalForecastModel(models.Model):
             probabilities = Lead.browse(
                 [lead.id for lead in leads]
             )._pls_get_naive_bayes_probabilities(batch_mode=True)
-            savepoint.rollback()  # nothing of the rewound database is kept
-        self.env.invalidate_all()
+            # nothing of the rewound database is kept: what the ORM still holds is written
+            # before the rollback, and forgotten after it
+            self.env.flush_all()
+            savepoint.rollback()
+        self.env.invalidate_all(flush=False)
         if restarted:  # the start date cached during the savepoint is gone with it
             self.env.registry.clear_cache()
         if isinstance(probabilities, tuple):
