@@ -1,7 +1,8 @@
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from odoo import Command, fields
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import SQL
 
 
 class SfaCase(TransactionCase):
@@ -90,3 +91,57 @@ class StockCase(TransactionCase):
 
     def by_warehouse(self, result):
         return {w["warehouse_id"]: w for w in result["warehouses"]}
+
+
+MOMENT = datetime(2026, 5, 10, 12, 0)
+Q2 = (date(2026, 4, 1), date(2026, 6, 30))
+Q3 = (date(2026, 7, 1), date(2026, 9, 30))
+
+
+class ForecastCase(TransactionCase):
+    """A company of its own, so the numbers depend only on the records made here."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create(
+            {"name": "Forecast Trading", "sfa_forecast_period": "quarter"}
+        )
+        cls.env = cls.env["base"].with_company(cls.company).env
+        users = {"company_id": cls.company.id, "company_ids": [(6, 0, cls.company.ids)]}
+        cls.rep_a = new_test_user(
+            cls.env, login="fc_rep_a", groups="sales_team.group_sale_salesman", **users
+        )
+        cls.rep_b = new_test_user(
+            cls.env, login="fc_rep_b", groups="sales_team.group_sale_salesman", **users
+        )
+        cls.team = cls.env["crm.team"].create(
+            {"name": "Levant", "company_id": cls.company.id, "member_ids": [(6, 0, cls.rep_a.ids)]}
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "Cedar Trading", "is_company": True})
+        stages = cls.env["crm.stage"].search([("is_won", "=", False)], order="sequence, id")
+        cls.stages = stages[:3]
+        cls.Forecast = cls.env["crm.relational.forecast"]
+        cls.Model = cls.env["crm.relational.forecast.model"]
+
+    @classmethod
+    def _lead(cls, name, amount, **values):
+        return cls.env["crm.lead"].create(
+            {"name": name, "type": "opportunity", "expected_revenue": amount,
+             "company_id": cls.company.id, "user_id": cls.rep_a.id, "team_id": cls.team.id,
+             "partner_id": cls.customer.id, **values}
+        )  # fmt: skip
+
+    @classmethod
+    def _dates(cls, leads, created, closed=None):
+        cls.env.flush_all()
+        cls.env.cr.execute(
+            SQL(
+                "UPDATE crm_lead SET create_date = %s, date_closed = COALESCE(%s, date_closed)"
+                " WHERE id = ANY(%s)",
+                created,
+                closed,
+                leads.ids,
+            )
+        )
+        leads.invalidate_recordset()

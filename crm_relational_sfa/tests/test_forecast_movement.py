@@ -1,6 +1,6 @@
 from datetime import date, timedelta
 
-from .test_forecast import MOMENT, Q2, Q3, ForecastCase
+from .common import MOMENT, Q2, Q3, ForecastCase
 
 # MOMENT is Sunday 10 May 2026: its week starts Monday 4 May, the week before on 27 April.
 LAST_WEEK = MOMENT - timedelta(days=7)
