@@ -181,13 +181,13 @@ class CrmRelationalForecast(models.Model):
         return periods
 
     @api.model
-    def _chances(self, company, leads, moment, periods, model=None):
+    def _chances(self, leads, moment, periods, F=None):
         """Per lead, the chance of being won in each period (leads x periods) and its likely
-        closing date: from the learned model, or without one from Odoo's probability with the
-        expected closing date (overdue or none: the first period)."""
+        closing date: from its chances of being won by each coming week ``F``, or without them
+        from Odoo's probability with the expected closing date (overdue or none: the first
+        period)."""
         today = moment.date()
-        if model:
-            F = model._score(leads, moment)
+        if F is not None:
             bounds = [((max(a, today) - today).days, (b - today).days) for a, b in periods]
             days = win.median_close_days(F)
             closes = [today + timedelta(days=round(d)) for d in days]
@@ -208,20 +208,12 @@ class CrmRelationalForecast(models.Model):
         default): every open opportunity is scored as it is then, its chance spread over the
         periods by the learned closing time."""
         moment = moment or fields.Datetime.now()
-        Model = self.env["crm.relational.forecast.model"]
-        model = Model._current(company)
-        if not model:
-            try:
-                with self.env.cr.savepoint():
-                    model = Model._fit(company, moment)
-            except UserError:
-                model = Model
-        # Forgotten customers' deals still count as revenue; nothing is learned from them.
-        pipeline = Model._open_leads(company, moment, with_forgotten=True)
-        leads = [lead for lead in pipeline if lead.category != "omitted"]
+        model, pipeline, F = self.env["crm.relational.forecast.model"]._pipeline(company, moment)
+        kept = [number for number, lead in enumerate(pipeline) if lead.category != "omitted"]
+        leads = [pipeline[number] for number in kept]
         today = moment.date()
         periods = self._periods(company, today)
-        chances, closes = self._chances(company, leads, moment, periods, model)
+        chances, closes = self._chances(leads, moment, periods, None if F is None else F[kept])
         repeat = self._repeat_customers(company, moment)
         factors = self._seasonal_factors(company, moment)
         horizon_days = max(company.relational_clv_horizon_months, 1) * 365.25 / 12

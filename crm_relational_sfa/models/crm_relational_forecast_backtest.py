@@ -295,15 +295,14 @@ class CrmRelationalForecastBacktest(models.Model):
         first). None when nothing could be learned at the cutoff."""
         today = today or fields.Date.context_today(self)
         period_type = period_type or company.sfa_forecast_period
-        Model = self.env["crm.relational.forecast.model"]
         moment = day_start(cutoff)
         try:
-            values = Model._learn(company, moment)
+            values, leads, F, odoo = self.env["crm.relational.forecast.model"]._replay(
+                company, moment
+            )
         except UserError:
             return None
         params = values["parameters"]
-        model = Model.new({"company_id": company.id, "parameters": params})
-        leads = Model._open_leads(company, moment)
         count = 1 if period_type == "quarter" else 3
         if horizon_days:
             count = max(1, round(horizon_days / (91.0 if period_type == "quarter" else 30.4)))
@@ -313,10 +312,8 @@ class CrmRelationalForecastBacktest(models.Model):
         periods = [(a, b) for a, b in periods if b < today]
         if not periods:
             return None
-        F = model._score(leads, moment)
         ours = win.within(F, (today - cutoff).days)
         base = values["won_rate"] / 100.0
-        odoo = Model._odoo_probabilities(leads, moment)
         outcome = np.array(
             [lead.won_status == "won" and lead.date_closed < day_start(today) for lead in leads],
             dtype=float,

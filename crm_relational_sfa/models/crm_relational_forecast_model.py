@@ -489,6 +489,34 @@ class CrmRelationalForecastModel(models.Model):
         """Backtest the current company's forecast in the background (sales managers)."""
         return self.env["crm.relational.forecast.backtest"].action_start()
 
+    # ------------------------------------------------------------------ for the forecast models
+
+    @api.model
+    def _pipeline(self, company, moment):
+        """What a forecast needs, in one call: the company's model (learned now when it has
+        none; empty without enough history), the opportunities open at ``moment`` (those of
+        forgotten customers included: revenue still expected, nothing learned from them), and
+        their chances of being won by each coming week (None without a model)."""
+        model = self._current(company)
+        if not model:
+            try:
+                with self.env.cr.savepoint():
+                    model = self._fit(company, moment)
+            except UserError:
+                model = self.browse()
+        leads = self._open_leads(company, moment, with_forgotten=True)
+        return model, leads, model._score(leads, moment) if model else None
+
+    @api.model
+    def _replay(self, company, moment):
+        """What a backtest needs at ``moment``, in one call: the values learned from what was
+        known then (a UserError without enough history), the opportunities open then, their
+        chances of being won by each coming week, and Odoo's own scoring of them as of then."""
+        values = self._learn(company, moment)
+        model = self.new({"company_id": company.id, "parameters": values["parameters"]})
+        leads = self._open_leads(company, moment)
+        return values, leads, model._score(leads, moment), self._odoo_probabilities(leads, moment)
+
     @api.model
     def _current(self, company):
         """The company's latest model, unless it was learned by an earlier release (another
