@@ -210,34 +210,6 @@ def _outcome(deal, start, end, state, won_stages, history):
     return None
 
 
-def snapshots(deals, until, won_stages, history, seed=0):
-    """Weekly snapshots of the deals' open lives before ``until``: (deal, moment, state)."""
-    deals = comparable(deals, until, won_stages)
-    rows = []
-    for deal in deals:
-        end = min(deal.closed or until, until)
-        at = deal.created
-        while at < end:
-            rows.append((deal, at, state_at(deal, at, won_stages, history)))
-            at += timedelta(days=STEP_DAYS)
-    return rows
-
-
-def labels(rows, horizon_days, until):
-    """For each snapshot, 1 if its deal was won within ``horizon_days``, 0 if not, None when the
-    horizon was not over at ``until``."""
-    horizon = timedelta(days=horizon_days)
-    result = []
-    for deal, at, _state in rows:
-        if at + horizon > until:
-            result.append(None)
-        elif deal.closed is not None and deal.closed <= until:
-            result.append(1.0 if deal.won and deal.closed <= at + horizon else 0.0)
-        else:
-            result.append(0.0)
-    return result
-
-
 def vocabulary(states):
     """The categories seen often enough to get a column of their own."""
     counts = {"stage": {}, "user": {}, "team": {}}
