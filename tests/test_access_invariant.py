@@ -948,7 +948,7 @@ class TestAccessInvariant(RepositoryCase):
                 [("partner_invoice_id", "child_of", self.customer.id), ("state", "=", "sale"),
                  ("company_id", "=", role.company.id)],
             ).sudo()  # fmt: skip
-            to_invoice = sum(orders.order_line.mapped("untaxed_amount_to_invoice"))
+            to_invoice = sum(orders.order_line.mapped("amount_to_invoice"))  # tax included
             (values,) = self._env(role)[Partner._name].browse(self.customer.id).read(names)
             expected = {
                 "relational_credit_outstanding": outstanding,

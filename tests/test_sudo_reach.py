@@ -47,6 +47,10 @@ SUDOS = {
     ("crm_relational_sfa/models/crm_relational_forecast_model.py", "_score_open"): 1,
     ("crm_relational_sfa/models/crm_relational_forecast_backtest.py", "action_start"): 1,
     ("crm_relational_service/models/crm_relational_routing_run.py", "_start"): 1,
+    (
+        "crm_relational_service/models/helpdesk_ticket_team.py",
+        "_relational_start_agent_challenge",
+    ): 1,
 }
 DEF = re.compile(r"^\s*def (\w+)\(")
 
@@ -713,6 +717,37 @@ class TestSudoReach(SudoCase):
         self.assertEqual(Run._batch_size(), 1)
         Param.set_param("crm_relational_service.routing_batch_size", "db password")
         self.assertEqual(Run._batch_size(), 50)
+
+    def test_relational_start_agent_challenge(self):
+        """A helpdesk manager's new team starts the shipped agent challenge through sudo, and
+        only it, only while it is a draft that never ran: he still cannot start, stop or edit
+        a challenge himself, an agent cannot create a team, and a challenge that ran and was
+        stopped by hand stays stopped."""
+        challenge = self.env.ref("crm_relational_service.challenge_service_month")
+        other = challenge.copy({"name": "Sudo other challenge"})
+        self.env["gamification.goal"].search([("challenge_id", "=", challenge.id)]).unlink()
+        challenge.state = "draft"
+        leader = new_test_user(
+            self.env, login="sudo_team_leader", groups="helpdesk_mgmt.group_helpdesk_manager",
+            company_id=self.company_a.id, company_ids=[Command.set(self.company_a.ids)],
+        )  # fmt: skip
+        Team = self.env["helpdesk.ticket.team"]
+        with self.assertRaises(AccessError):
+            Team.with_user(self.agent).create({"name": "Sudo agent team"})
+        self.assertEqual(challenge.state, "draft")
+        with self.assertRaises(AccessError):
+            challenge.with_user(leader).action_start()
+        with self.assertRaises(AccessError):
+            get_public_method(Team.with_user(leader), "_relational_start_agent_challenge")
+        Team.with_user(leader).create({"name": "Sudo leader team"})
+        self.assertEqual(challenge.state, "inprogress")
+        self.assertEqual(other.state, "draft")
+        with self.assertRaises(AccessError):
+            challenge.with_user(leader).write({"state": "done"})
+        # Stopped by hand after it ran: a further team does not restart it.
+        challenge.state = "done"
+        Team.with_user(leader).create({"name": "Sudo second team"})
+        self.assertEqual(challenge.state, "done")
 
 
 class TestSudoReachPortal(HttpCase):

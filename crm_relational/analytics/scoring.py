@@ -24,6 +24,10 @@ DAYS_PER_WEEK = 7.0
 WEEKS_PER_MONTH = 52.0 / 12.0
 # Below this many repeat buyers a lifetime-value model is not worth fitting.
 MIN_REPEAT_BUYERS = 10
+# Why a customer's lifetime value is unknown (``crm.relational.profile.clv_unknown_reason``):
+# no order yet, or no model of the company's buyers to estimate it with.
+UNKNOWN_NO_ORDERS = "no_orders"
+UNKNOWN_NO_MODEL = "no_model"
 
 
 def lifetime_inputs(today, first_day, last_day, purchase_days, repeat_value):
@@ -122,6 +126,7 @@ def score_customers(facts, figures, today, settings, rules, full):
         **{name: spread(column) for name, column in value.items()},
         **{name: spread(column) for name, column in buyers.items()},
         "churn_risk": spread(buyers["churn_risk"], empty=False),
+        "clv_unknown_reason": spread(value["clv_unknown_reason"], empty=UNKNOWN_NO_ORDERS),
         "stage": new_stage,
         "stage_date": stage_date,
         "interaction_count": facts["interactions"],
@@ -193,6 +198,10 @@ def _value_scores(facts, figures, today, settings, full):
         "rfm_segment": rfm.segments(scores["rfm_recency_score"], scores["rfm_frequency_score"]),
         "value_tier": tiers,
         **{name: nan_to_none(column) for name, column in lifetime.items()},
+        # Unknown is not zero: an empty lifetime value says why it is empty.
+        "clv_unknown_reason": np.where(
+            np.isnan(np.asarray(lifetime["clv"], dtype=float)), UNKNOWN_NO_MODEL, None
+        ).astype(object),
         "stage": stages,
     }
 

@@ -101,7 +101,7 @@ class CrmRelationalProfile(models.Model):
         "frequency 4-5; At Risk: recency 1-2 and frequency 3-4; Hibernating: both 1-2.",
     )
     value_tier = fields.Selection(
-        [("A", "A"), ("B", "B"), ("C", "C")],
+        [("A", "Tier A"), ("B", "Tier B"), ("C", "Tier C")],
         readonly=True,
         help="A: the largest customers who together bring the company's tier A share of the "
         "margin; B: the next ones up to the tier B share; C: everyone else.",
@@ -133,7 +133,21 @@ class CrmRelationalProfile(models.Model):
     clv = fields.Monetary(
         string="Lifetime Value",
         readonly=True,
-        help="Discounted value of the orders expected over the horizon set in the settings.",
+        help="Discounted value of the orders expected over the horizon set in the settings; "
+        "empty (shown as 'Not enough history') when it cannot be estimated, never 0.",
+    )
+    clv_unknown_reason = fields.Selection(
+        [
+            ("no_orders", "No order yet: the lifetime value is estimated from orders."),
+            (
+                "no_model",
+                "Not enough order history in the company to estimate lifetime values: the "
+                "model needs at least 10 customers who ordered more than once.",
+            ),
+        ],
+        string="Why No Lifetime Value",
+        readonly=True,
+        help="Why the lifetime value is unknown; empty when it is estimated.",
     )
 
     stage = fields.Selection(

@@ -51,6 +51,11 @@ class ResPartner(models.Model):
         currency_field="relational_currency_id",
         groups="crm_relational.group_user",
     )
+    relational_clv_unknown_reason = fields.Selection(
+        related="relational_profile_id.clv_unknown_reason",
+        string="Why No Lifetime Value",
+        groups="crm_relational.group_user",
+    )
     relational_currency_id = fields.Many2one(
         related="relational_profile_id.currency_id",
         string="Profile Currency",

@@ -83,6 +83,8 @@ class TestScoringEngine(BaseCase):
         # No lifetime model: no lifetime figures.
         self.assertEqual(columns["probability_alive"], [None, None, None])
         self.assertEqual(columns["clv"], [None, None, None])
+        # ... and each empty value says why: no model for the buyers, no order for 13.
+        self.assertEqual(columns["clv_unknown_reason"], ["no_model", "no_model", "no_orders"])
 
     def test_stages_and_their_changes(self):
         columns, changed = self.score()

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -19,6 +19,12 @@ class HelpdeskTicketTeam(models.Model):
         "required skills, has room and is working now (round-robin between equals).",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        teams = super().create(vals_list)
+        teams._relational_start_agent_challenge()
+        return teams
+
     def action_relational_route_unassigned(self):
         """Route every unassigned open ticket of the team in the background (helpdesk
         managers); see ``helpdesk.ticket.action_relational_route_background``."""
@@ -29,3 +35,23 @@ class HelpdeskTicketTeam(models.Model):
             [("team_id", "=", self.id), ("user_id", "=", False), ("closed", "=", False)]
         )
         return self.env["crm.relational.routing.run"]._start(tickets, team=self)
+
+    @api.model
+    def _relational_start_agent_challenge(self):
+        """Start the monthly agent challenge shipped in draft as soon as a helpdesk team
+        exists, so that goals and badges work without anyone looking for them. A challenge
+        that has already run (it has goals) and was stopped by hand is left alone."""
+        challenge = self.env.ref(
+            "crm_relational_service.challenge_service_month", raise_if_not_found=False
+        )
+        if not challenge or not self.search_count([], limit=1):
+            return
+        # sudo: starting a challenge is gamification administration; a helpdesk manager's
+        # first team starts only this shipped challenge (its users: the service agents), and
+        # only while it is a draft that never ran; nothing is read back.
+        challenge = challenge.sudo()
+        goals = challenge.env["gamification.goal"].search_count(
+            [("challenge_id", "=", challenge.id)], limit=1
+        )
+        if challenge.state == "draft" and not goals:
+            challenge.action_start()

@@ -13,11 +13,12 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     relational_credit_outstanding = fields.Monetary(
-        string="Outstanding",
+        string="Outstanding (Tax Incl.)",
         compute="_compute_relational_credit",
         groups="crm_relational_sfa.group_user",
         currency_field="relational_credit_currency_id",
-        help="Receivable not yet paid (posted invoices less credit notes and payments).",
+        help="Receivable not yet paid, taxes included (posted invoices less credit notes and "
+        "payments).",
     )
     relational_credit_overdue = fields.Monetary(
         string="Overdue",
@@ -27,18 +28,19 @@ class ResPartner(models.Model):
         help="The part of the outstanding amount past its due date.",
     )
     relational_credit_to_invoice = fields.Monetary(
-        string="Ordered, Not Invoiced",
+        string="Ordered, Not Invoiced (Tax Incl.)",
         compute="_compute_relational_credit",
         groups="crm_relational_sfa.group_user",
         currency_field="relational_credit_currency_id",
-        help="Confirmed orders still to invoice, untaxed.",
+        help="Confirmed orders still to invoice, taxes included (as they will be invoiced).",
     )
     relational_credit_exposure = fields.Monetary(
-        string="Credit Exposure",
+        string="Credit Exposure (Tax Incl.)",
         compute="_compute_relational_credit",
         groups="crm_relational_sfa.group_user",
         currency_field="relational_credit_currency_id",
-        help="Outstanding plus ordered but not invoiced: what the customer owes or will owe.",
+        help="Outstanding plus ordered but not invoiced, both taxes included: what the "
+        "customer owes or will owe.",
     )
     relational_credit_limit = fields.Monetary(
         string="Applicable Credit Limit",
@@ -134,18 +136,25 @@ class ResPartner(models.Model):
             outstanding[customer] += residual
             if late and fields.Date.to_date(late) < today:
                 overdue[customer] += residual
-        for partner, currency, amount in self._relational_read_group(
-            "sale.order.line",
-            [
-                ("order_id.partner_invoice_id", "child_of", customers.ids),
-                ("company_id", "=", company.id),
-                ("state", "=", "sale"),
-            ],
-            ["order_partner_id", "currency_id"],
-            ["untaxed_amount_to_invoice:sum"],
-        ):
+        # Tax included, like the receivable it is added to (and like Odoo's own credit
+        # check, res.partner.credit_to_invoice): the lines' un-invoiced balance. It is not
+        # stored, so the lines left to invoice are fetched once, as the user, and summed.
+        lines_to_invoice = self.env["sale.order.line"]
+        if lines_to_invoice.has_access("read"):
+            lines_to_invoice = lines_to_invoice.search_fetch(
+                [
+                    ("order_id.partner_invoice_id", "child_of", customers.ids),
+                    ("company_id", "=", company.id),
+                    ("state", "=", "sale"),
+                    ("untaxed_amount_to_invoice", "!=", 0),
+                ],
+                ["order_partner_id", "currency_id", "price_total", "product_uom_qty"],
+            )
+        for (partner, currency), group in lines_to_invoice.grouped(
+            lambda line: (line.order_partner_id, line.currency_id)
+        ).items():
             to_invoice[partner.commercial_partner_id] += currency._convert(
-                amount, company.currency_id, company, today
+                sum(group.mapped("amount_to_invoice")), company.currency_id, company, today
             )
         # sudo: the credit limit fields are for accounting users; a salesperson sees the
         # applicable limit (and only it) on the call sheet to sell on terms safely.

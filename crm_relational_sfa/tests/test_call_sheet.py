@@ -74,6 +74,46 @@ class TestCallSheet(StockCase):
         self.assertAlmostEqual(self.contact.relational_credit_exposure, 600)
         self.assertFalse(self.contact.relational_credit_blocked)
 
+    def test_credit_exposure_is_tax_included_throughout(self):
+        """The receivable is tax included, so the orders still to invoice are added with
+        their taxes too: like with like, as the labels say."""
+        tax = self.env["account.tax"].create(
+            {"name": "VAT 15 %", "amount": 15, "amount_type": "percent", "type_tax_use": "sale"}
+        )
+        customer = self.env["res.partner"].create({"name": "Taxed Buyer", "is_company": True})
+        invoice = self.env["account.move"].create(
+            {"move_type": "out_invoice", "partner_id": customer.id,
+             "invoice_user_id": self.rep.id,
+             "invoice_line_ids": [Command.create({"name": "Lamps", "quantity": 2,
+                                                  "price_unit": 100,
+                                                  "tax_ids": [Command.set(tax.ids)]})]}
+        )  # fmt: skip
+        invoice.action_post()
+        # 4 lamps at 150 with 15 % tax, one of them invoiced already.
+        order = self.env["sale.order"].create(
+            {"partner_id": customer.id, "user_id": self.rep.id,
+             "order_line": [Command.create({"product_id": self.lamp.id, "product_uom_qty": 4,
+                                            "price_unit": 150,
+                                            "tax_ids": [Command.set(tax.ids)]})]}
+        )  # fmt: skip
+        order.action_confirm()
+        partial = order._create_invoices()
+        partial.invoice_line_ids.quantity = 1
+        partial.action_post()
+        sheet = customer.with_user(self.rep)
+        # Receivable: 2 x 100 x 1.15 = 230 and 1 x 150 x 1.15 = 172.50.
+        self.assertAlmostEqual(sheet.relational_credit_outstanding, 402.5)
+        # Still to invoice: 3 x 150 x 1.15 = 517.50 (not the untaxed 450).
+        self.assertAlmostEqual(sheet.relational_credit_to_invoice, 517.5)
+        self.assertAlmostEqual(sheet.relational_credit_exposure, 920)
+        fields = self.env["res.partner"].fields_get(
+            ["relational_credit_outstanding", "relational_credit_to_invoice",
+             "relational_credit_exposure"], ["string"]
+        )  # fmt: skip
+        for name, description in fields.items():
+            with self.subTest(name):
+                self.assertIn("(Tax Incl.)", description["string"])
+
     def test_call_sheet(self):
         action = self.deal.with_user(self.rep).action_relational_call_sheet()
         self.assertEqual(action["res_id"], self.customer.id)

@@ -300,9 +300,7 @@ class TestSecuritySfa(TransactionCase):
                          ("company_id", "=", self.company_a.id), ("state", "=", "sale")]
                     )
                 )  # fmt: skip
-                self.assertAlmostEqual(
-                    sum(order_lines.mapped("untaxed_amount_to_invoice")), to_invoice
-                )
+                self.assertAlmostEqual(sum(order_lines.mapped("amount_to_invoice")), to_invoice)
                 # The lists: exactly what the user's own search returns.
                 Lead, Order = self.env["crm.lead"].with_user(user), self.env["sale.order"]
                 self.assertEqual(

@@ -34,7 +34,8 @@ class TestTours(HttpCase):
         )
         cls.env["crm.relational.profile"].create(
             {"partner_id": cls.customer.id, "company_id": cls.env.company.id,
-             "value_tier": "A", "stage": "growing", "health_score": 80}
+             "value_tier": "A", "stage": "growing", "health_score": 80,
+             "clv_unknown_reason": "no_model"}
         )  # fmt: skip
         lamp = cls.env["product.product"].create(
             {"name": "Tour lamp", "default_code": "TOUR-LAMP", "is_storable": True}

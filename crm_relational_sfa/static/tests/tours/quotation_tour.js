@@ -83,6 +83,21 @@ registry.category("web_tour.tours").add("crm_relational_call_sheet", {
             content: "Tier, stage and purchases at a glance",
         },
         {
+            trigger:
+                ".o_form_view .o_field_widget[name='relational_clv'] .o_crm_relational_clv_unknown[data-tooltip]:contains('Not enough history')",
+            content: "An unknown lifetime value says so, with the reason as a tooltip, never 0.00",
+            run() {
+                if (!this.anchor.dataset.tooltip.includes("10 customers")) {
+                    throw new Error(`No reason in the tooltip: ${this.anchor.dataset.tooltip}`);
+                }
+            },
+        },
+        {
+            trigger:
+                ".o_form_view div[name='credit'] label:contains('Credit Exposure (Tax Incl.)')",
+            content: "The credit exposure, taxes included as its label says",
+        },
+        {
             trigger: ".o_form_view .o_field_widget[name='relational_credit_exposure']",
             content: "The credit exposure",
         },
