@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 export DB TEST_DB BENCH_DB BENCH_SIZES PORT SIZE SEED ODOO_SOURCE_URL PYTEST_ARGS
 DEVENV := tools/devenv.sh
 
-.PHONY: run test test-fast test-host lint pot bench setup stop clean
+.PHONY: run test test-fast test-host screenshots lint pot bench setup stop clean
 
 run:  ## set everything up, then serve the web client on http://localhost:$(PORT)
 	@$(DEVENV) run
@@ -26,6 +26,9 @@ test-fast:  ## the test suite without the slow lifecycle and server tests
 
 test-host:  ## Odoo's crm and sale_stock and OCA's helpdesk tests with the three addons installed
 	@$(DEVENV) test-host
+
+screenshots:  ## refresh docs/screenshots/ from the browser tours (English, Arabic, Persian)
+	@$(DEVENV) screenshots
 
 lint:  ## ruff, pylint-odoo, OCA's XML/CSV/manifest/translation checks, eslint (as .pre-commit-config.yaml)
 	@$(DEVENV) lint

@@ -6,6 +6,8 @@
 #                           server cannot reach the clone, /var/tmp), write .local/odoo.conf
 #   tools/devenv.sh run     setup, create the demo database once, serve the web client
 #   tools/devenv.sh test    setup, create a fresh test database from the cached template, run pytest
+#   tools/devenv.sh screenshots  the tours that take the README's screenshots (English, Arabic,
+#                           Persian), copied from tests/screenshots/ to docs/screenshots/
 #   tools/devenv.sh lint    what .pre-commit-config.yaml runs: ruff, pylint-odoo, OCA's module and
 #                           translation checks, eslint, the addon READMEs
 #   tools/devenv.sh pot     regenerate the addons' translation templates (i18n/*.pot)
@@ -323,6 +325,39 @@ cmd_test() {
         ${PYTEST_MARK:+-m "$PYTEST_MARK"} $PYTEST_ARGS
 }
 
+# The README's screenshots, in English, Arabic and Persian, taken by the browser tours from the
+# current code (tests/screenshots/), then copied to docs/screenshots/. The forecast grid's tour
+# adds its own when it takes one (sales-forecast*.png).
+SCREENSHOT_TESTS="crm_relational_sfa/tests/test_tours.py crm_relational_service/tests/test_tours.py
+crm_relational_service/tests/test_screens_language.py"
+SCREENSHOTS="call-sheet call-sheet-arabic call-sheet-persian stock-lookup stock-lookup-arabic
+stock-lookup-persian ticket-english ticket-arabic ticket-form-arabic ticket-form-persian
+relationship-english relationship-arabic"
+
+cmd_screenshots() {
+    setup
+    command -v rtlcss >/dev/null \
+        || die "rtlcss is missing (npm install -g rtlcss): Odoo serves no right-to-left stylesheet without it"
+    fresh_test_db
+    cd "$ROOT"
+    rm -f tests/screenshots/*.png
+    # shellcheck disable=SC2086
+    "$PY" -m pytest --odoo-config "$ODOO_CONF" --odoo-database "$TEST_DB" --odoo-http \
+        $SCREENSHOT_TESTS $PYTEST_ARGS || die "a tour failed: docs/screenshots/ left as it was"
+    mkdir -p docs/screenshots
+    local name missing=""
+    for name in $SCREENSHOTS; do
+        if [ -f "tests/screenshots/$name.png" ]; then
+            cp "tests/screenshots/$name.png" docs/screenshots/
+        else
+            missing="$missing $name"
+        fi
+    done
+    cp tests/screenshots/sales-forecast*.png docs/screenshots/ 2>/dev/null || true
+    [ -z "$missing" ] || die "no screenshot taken of:$missing"
+    say "docs/screenshots/ refreshed from the tours"
+}
+
 # Odoo's own suites of the modules we extend, run with the three addons installed: crm and
 # sale_stock through pytest-odoo in the fully loaded registry (with our conftest, for Odoo 19's
 # QWeb thread bug), OCA's helpdesk suites through Odoo's own runner (they subclass each other's
@@ -484,10 +519,11 @@ case "${1:-}" in
     run) cmd_run ;;
     test) cmd_test ;;
     test-host) cmd_test_host ;;
+    screenshots) cmd_screenshots ;;
     lint) cmd_lint ;;
     pot) cmd_pot ;;
     bench) cmd_bench ;;
     stop) cmd_stop ;;
     clean) cmd_clean ;;
-    *) die "usage: $0 setup|run|test|test-host|lint|pot|bench|stop|clean" ;;
+    *) die "usage: $0 setup|run|test|test-host|screenshots|lint|pot|bench|stop|clean" ;;
 esac

@@ -10,3 +10,5 @@ from . import test_portal
 from . import test_tours
 from . import test_security_service
 from . import test_agent_challenge
+from . import test_host_translations
+from . import test_screens_language

@@ -47,11 +47,13 @@ class TestServiceTours(HttpCase):
 
     def test_agent_answers_a_routed_ticket_with_the_article_beside_it(self):
         self.assertEqual(self.ticket.user_id, self.agent)
-        self.start_tour(
-            f"/odoo/helpdesk.ticket/{self.ticket.id}",
-            "crm_relational_agent_ticket",
-            login="tour_agent",
-        )
+        with patch.object(self, "browser_size", "1280x800"), tour_screenshots() as taken:
+            self.start_tour(
+                f"/odoo/helpdesk.ticket/{self.ticket.id}",
+                "crm_relational_agent_ticket",
+                login="tour_agent",
+            )
+        self.assertTrue(taken["ticket-english"].stat().st_size > 10_000, "the screenshot is saved")
         self.assertTrue(self.ticket.closed)
         self.assertEqual(self.ticket.relational_solution_article_id.name, "Reset the dimmer")
         self.assertEqual(self.ticket.relational_used_article_ids.name, "Reset the dimmer")

@@ -5,6 +5,15 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("crm_relational_agent_ticket", {
     steps: () => [
         {
+            trigger:
+                ".o_relational_description_row .o_relational_kb_suggestion:contains('Reset the dimmer')",
+            content: "The agent's ticket as it opens, for the README",
+            run() {
+                console.log("crm_relational_screenshot ticket-english");
+                return new Promise((resolve) => setTimeout(resolve, 1000));
+            },
+        },
+        {
             trigger: ".o_form_view .o_notebook a[name='relational_routing']",
             content: "Why the ticket came to me",
             run: "click",

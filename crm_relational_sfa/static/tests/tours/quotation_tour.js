@@ -62,6 +62,16 @@ registry.category("web_tour.tours").add("crm_relational_rep_quotation", {
  * The call sheet on a laptop screen: who, the relationship, the credit and the last
  * conversations at once, without scrolling.
  */
+/** The user's language, from the page: "-arabic", "-persian", or "" in English. */
+function languageSuffix() {
+    const lang = document.documentElement.lang || "";
+    return lang.startsWith("ar") ? "-arabic" : lang.startsWith("fa") ? "-persian" : "";
+}
+
+function english() {
+    return !languageSuffix();
+}
+
 registry.category("web_tour.tours").add("crm_relational_call_sheet", {
     steps: () => [
         {
@@ -84,18 +94,26 @@ registry.category("web_tour.tours").add("crm_relational_call_sheet", {
         },
         {
             trigger:
-                ".o_form_view .o_field_widget[name='relational_clv'] .o_crm_relational_clv_unknown[data-tooltip]:contains('Not enough history')",
+                ".o_form_view .o_field_widget[name='relational_clv'] .o_crm_relational_clv_unknown[data-tooltip]",
             content: "An unknown lifetime value says so, with the reason as a tooltip, never 0.00",
             run() {
-                if (!this.anchor.dataset.tooltip.includes("10 customers")) {
-                    throw new Error(`No reason in the tooltip: ${this.anchor.dataset.tooltip}`);
+                const { tooltip } = this.anchor.dataset;
+                if (!tooltip.includes("10")) {
+                    throw new Error(`No reason in the tooltip: ${tooltip}`);
+                }
+                if (english() && this.anchor.textContent.trim() !== "Not enough history") {
+                    throw new Error(`Unknown shown as "${this.anchor.textContent}"`);
                 }
             },
         },
         {
-            trigger:
-                ".o_form_view div[name='credit'] label:contains('Credit Exposure (Tax Incl.)')",
+            trigger: ".o_form_view div[name='credit'] label[for^='relational_credit_exposure']",
             content: "The credit exposure, taxes included as its label says",
+            run() {
+                if (english() && !this.anchor.textContent.includes("(Tax Incl.)")) {
+                    throw new Error(`The exposure does not say it is tax included`);
+                }
+            },
         },
         {
             trigger: ".o_form_view .o_field_widget[name='relational_credit_exposure']",
@@ -112,7 +130,7 @@ registry.category("web_tour.tours").add("crm_relational_call_sheet", {
                         `The call sheet scrolls: ${content.scrollHeight}px in ${content.clientHeight}px`
                     );
                 }
-                console.log("crm_relational_screenshot call-sheet");
+                console.log(`crm_relational_screenshot call-sheet${languageSuffix()}`);
             },
         },
     ],

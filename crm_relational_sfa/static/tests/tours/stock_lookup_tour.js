@@ -198,7 +198,9 @@ registry.category("web_tour.tours").add("crm_relational_stock_lookup_rtl", {
             content: "Three can be promised when they arrive, in the user's date format",
             run() {
                 checkFormattedDay(this.anchor);
-                console.log("crm_relational_screenshot stock-lookup-arabic");
+                const lang = document.documentElement.lang || "";
+                const language = lang.startsWith("fa") ? "persian" : "arabic";
+                console.log(`crm_relational_screenshot stock-lookup-${language}`);
                 return new Promise((resolve) => setTimeout(resolve, 1000));
             },
         },
