@@ -429,7 +429,14 @@ class ResPartner(models.Model):
         def readable(model, wanted):
             return [name for name in wanted if model._has_field_access(model._fields[name], "read")]
 
-        profiles = Profile.search([("partner_id", "=", self.id)])
+        profiles = Profile.search([("partner_id", "=", self.id)]).read(names, load="_classic_read")
+        for profile in profiles:
+            # Unknown is not zero: an estimate that could not be made is exported empty,
+            # with its reason (clv_unknown_reason).
+            if profile.get("clv_unknown_reason"):
+                for name in ("clv", "probability_alive", "expected_orders", "expected_order_value"):
+                    if name in profile:
+                        profile[name] = None
         history = History.search([("partner_id", "=", self.id)])
         timeline = Timeline.search_read(
             [("partner_id", "=", self.id)],
@@ -439,7 +446,7 @@ class ResPartner(models.Model):
         return {
             "customer": {"id": self.id, "name": self.name, "email": self.email or None},
             "no_profiling": self.relational_no_profiling,
-            "profiles": profiles.read(names, load="_classic_read"),
+            "profiles": profiles,
             "stage_history": history.read(
                 readable(History, ["date", "company_id", "stage_from", "stage_to"])
             ),

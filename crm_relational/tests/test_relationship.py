@@ -263,6 +263,12 @@ class TestRelationship(RelationalCase):
         (profile,) = data["profiles"]
         self.assertEqual(profile["valence"], 50)
         self.assertEqual(profile["stage"], "new")
+        # Three customers are too few to fit a lifetime-value model: the value is unknown,
+        # exported empty with its reason, not as 0.
+        self.assertEqual(self.profile(self.customer_sa).clv_unknown_reason, "no_model")
+        self.assertEqual(profile["clv_unknown_reason"], "no_model")
+        self.assertIsNone(profile["clv"])
+        self.assertIsNone(profile["probability_alive"])
         # The rows of the timeline the rep may read (its rules), all of them.
         timeline = self.env["crm.relational.timeline"].with_user(self.rep)
         visible = timeline.search([("partner_id", "=", self.customer_sa.id)])

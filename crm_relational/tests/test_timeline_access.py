@@ -13,6 +13,7 @@ SCORE_FIELDS = [
     "relational_rfm_segment",
     "relational_stage",
     "relational_clv",
+    "relational_clv_unknown_reason",
     "relational_currency_id",
     "relational_stage_history_ids",
     "relational_relationship_type_id",
