@@ -12,6 +12,7 @@ TICKET_FIELDS = [
     "team_id", "user_id", "priority", "create_date", "channel_id", "product_id", "partner_name",
     "partner_email", "category_id", "tag_ids", "description",
 ]  # fmt: skip
+HOST_MODULES = ("helpdesk_mgmt", "helpdesk_mgmt_sla", "helpdesk_mgmt_rating", "helpdesk_product")
 STAGES = ["helpdesk_ticket_stage_new", "helpdesk_ticket_stage_in_progress",
           "helpdesk_ticket_stage_awaiting"]  # fmt: skip
 
@@ -22,7 +23,7 @@ class TestHostTranslations(TransactionCase):
     terms in those languages (``i18n_extra/<lang>.po`` of crm_relational_service), though the
     OCA modules ship none or part of them."""
 
-    def _load(self, lang, modules=("crm_relational_service",)):
+    def _load(self, lang, modules=("crm_relational_service", *HOST_MODULES)):
         self.env["res.lang"]._activate_lang(lang)
         self.env["ir.module.module"].search([("name", "in", list(modules))])._update_translations(
             [lang]
@@ -37,7 +38,7 @@ class TestHostTranslations(TransactionCase):
 
     def test_the_host_modules_alone_leave_the_ticket_form_in_english(self):
         """Why we ship them: the OCA catalogues have no Arabic for the ticket form."""
-        self._load("ar_001", modules=("helpdesk_mgmt", "helpdesk_product"))
+        self._load("ar_001", modules=HOST_MODULES)
         self.assertEqual(self._label("ar_001", "helpdesk.ticket", "team_id"), "Team")
 
     def test_arabic_ticket_form_labels_stages_and_views(self):

@@ -21,8 +21,7 @@ class TestScreensLanguage(HttpCase):
             groups="helpdesk_mgmt.group_helpdesk_user_own",
         )  # fmt: skip
         cls.team = cls.env["helpdesk.ticket.team"].create(
-            {"name": "فريق الدعم", "use_sla": True, "resource_calendar_id": False,
-             "user_ids": [(6, 0, cls.agent.ids)]}
+            {"name": "فريق الدعم", "use_sla": True, "user_ids": [(6, 0, cls.agent.ids)]}
         )  # fmt: skip
         cls.env["helpdesk.sla"].create(
             {"name": "استجابة سريعة", "team_ids": [(6, 0, cls.team.ids)], "hours": 8,

@@ -107,7 +107,7 @@ registry.category("web_tour.tours").add("crm_relational_call_sheet", {
             },
         },
         {
-            trigger: ".o_form_view div[name='credit'] label[for^='relational_credit_exposure']",
+            trigger: ".o_form_view label.o_form_label[for^='relational_credit_exposure']",
             content: "The credit exposure, taxes included as its label says",
             run() {
                 if (english() && !this.anchor.textContent.includes("(Tax Incl.)")) {
