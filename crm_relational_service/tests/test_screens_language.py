@@ -16,6 +16,8 @@ class TestScreensLanguage(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # The data's names in Arabic script, like a Gulf company's.
+        cls.env.company.name = "شركة أنوار الخليج"
         cls.agent = new_test_user(
             cls.env, login="screens_agent", password="screens_agent!", name="سارا أحمدي",
             groups="helpdesk_mgmt.group_helpdesk_user_own",

@@ -51,12 +51,26 @@ export function englishLeft(root = document.body) {
     return [...found].map(([word, text]) => `${word} (in "${text}")`);
 }
 
+// What each screen left in English, reported together by the tour's last step.
+const leftovers = [];
+
 function check(screen) {
     const left = englishLeft();
     if (left.length) {
-        throw new Error(`English on the ${screen} of a ${document.documentElement.lang} user: ${left.join("; ")}`);
+        leftovers.push(`${screen}: ${left.join("; ")}`);
     }
 }
+
+const report = {
+    trigger: "body",
+    content: "No English was left on any screen",
+    run() {
+        if (leftovers.length) {
+            const found = leftovers.splice(0);
+            throw new Error(`English left on the screens:\n${found.join("\n")}`);
+        }
+    },
+};
 
 function pause(ms = 400) {
     return new Promise((resolve) => setTimeout(resolve, ms));
@@ -106,6 +120,7 @@ function agentSteps(lang) {
             content: "Stages and cards",
             run: () => check("ticket kanban"),
         },
+        report,
     ];
 }
 
@@ -130,6 +145,7 @@ function customerSteps() {
                 check("portal ticket page");
             },
         },
+        report,
     ];
 }
 

@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
 
 const PRODUCTS = ".o_field_widget[name='relational_line_ids']";
 const LOOKUP = ".modal .o_crm_relational_stock_lookup";
@@ -62,9 +63,9 @@ registry.category("web_tour.tours").add("crm_relational_rep_quotation", {
  * The call sheet on a laptop screen: who, the relationship, the credit and the last
  * conversations at once, without scrolling.
  */
-/** The user's language, from the page: "-arabic", "-persian", or "" in English. */
+/** The user's language: "-arabic", "-persian", or "" in English. */
 function languageSuffix() {
-    const lang = document.documentElement.lang || "";
+    const lang = user.lang || "";
     return lang.startsWith("ar") ? "-arabic" : lang.startsWith("fa") ? "-persian" : "";
 }
 

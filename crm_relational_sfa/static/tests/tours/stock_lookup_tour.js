@@ -1,5 +1,6 @@
 import { deserializeDate, formatDate } from "@web/core/l10n/dates";
 import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
 
 const LOOKUP = ".o_crm_relational_stock_lookup";
 const QUERY = `${LOOKUP} input.o_stock_lookup_query`;
@@ -198,7 +199,7 @@ registry.category("web_tour.tours").add("crm_relational_stock_lookup_rtl", {
             content: "Three can be promised when they arrive, in the user's date format",
             run() {
                 checkFormattedDay(this.anchor);
-                const lang = document.documentElement.lang || "";
+                const lang = user.lang || "";
                 const language = lang.startsWith("fa") ? "persian" : "arabic";
                 console.log(`crm_relational_screenshot stock-lookup-${language}`);
                 return new Promise((resolve) => setTimeout(resolve, 1000));
