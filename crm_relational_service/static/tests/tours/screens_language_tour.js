@@ -11,6 +11,8 @@ const ALLOWED = new Set(["Odoo", "OdooBot"]);
 const DATA = [
     ".o-mail-Message-body", ".o_field_html", ".o_debug_manager", ".o_field_email",
     ".o_field_phone", "code", "pre", ".o_portal_chatter_message_body",
+    // on the screen only while focused from the keyboard (the portal's "Skip to Content")
+    ".visually-hidden-focusable",
 ].join(",");  // prettier-ignore
 
 function visibleTexts(root) {

@@ -124,14 +124,22 @@ registry.category("web_tour.tours").add("crm_relational_call_sheet", {
             trigger:
                 ".o_form_view .o_field_widget[name='relational_recent_interaction_ids'] .o_data_row",
             content: "The last conversations and orders",
-            run() {
+            async run() {
+                console.log(`crm_relational_screenshot call-sheet${languageSuffix()}`);
+                await new Promise((resolve) => setTimeout(resolve, 1000));
                 const content = document.querySelector(".o_action_manager .o_content");
                 if (content.scrollHeight > content.clientHeight + 1) {
+                    // The heights of the sheet's parts, to see which one grew.
+                    const parts = [".oe_title", ".o_form_sheet > .o_inner_group, .o_form_sheet > .o_group",
+                                   ".o_notebook_headers", ".o_notebook .tab-pane.active"];  // prettier-ignore
+                    const heights = parts.map((selector) => {
+                        const element = content.querySelector(selector);
+                        return `${selector}: ${element ? element.offsetHeight : "-"}px`;
+                    });
                     throw new Error(
-                        `The call sheet scrolls: ${content.scrollHeight}px in ${content.clientHeight}px`
+                        `The call sheet scrolls: ${content.scrollHeight}px in ${content.clientHeight}px (${heights.join(", ")})`
                     );
                 }
-                console.log(`crm_relational_screenshot call-sheet${languageSuffix()}`);
             },
         },
     ],
