@@ -330,7 +330,7 @@ cmd_test() {
 # adds its own when it takes one (sales-forecast*.png).
 SCREENSHOT_TESTS="crm_relational_sfa/tests/test_tours.py crm_relational_service/tests/test_tours.py
 crm_relational_service/tests/test_screens_language.py"
-SCREENSHOTS="call-sheet call-sheet-arabic call-sheet-persian stock-lookup stock-lookup-arabic
+SCREENSHOTS="call-sheet call-sheet-arabic stock-lookup stock-lookup-arabic
 stock-lookup-persian ticket-english ticket-arabic ticket-form-arabic ticket-form-persian
 relationship-english relationship-arabic"
 
