@@ -327,7 +327,7 @@ cmd_test() {
 
 # The README's screenshots, in English, Arabic and Persian, taken by the browser tours from the
 # current code (tests/screenshots/), then copied to docs/screenshots/. The forecast grid's tour
-# adds its own when it takes one (sales-forecast*.png).
+# adds its own when it takes one (sales-forecast*.png, forecast-grid*.png).
 SCREENSHOT_TESTS="crm_relational_sfa/tests/test_tours.py crm_relational_service/tests/test_tours.py
 crm_relational_service/tests/test_screens_language.py"
 SCREENSHOTS="call-sheet call-sheet-arabic stock-lookup stock-lookup-arabic
@@ -353,7 +353,7 @@ cmd_screenshots() {
             missing="$missing $name"
         fi
     done
-    cp tests/screenshots/sales-forecast*.png docs/screenshots/ 2>/dev/null || true
+    cp tests/screenshots/sales-forecast*.png tests/screenshots/forecast-grid*.png docs/screenshots/ 2>/dev/null || true
     [ -z "$missing" ] || die "no screenshot taken of:$missing"
     say "docs/screenshots/ refreshed from the tours"
 }
