@@ -164,6 +164,7 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------ knowledge
 
     @api.model
+    @api.readonly
     def relational_article_suggestions(
         self, subject, description, partner_id=False, company_id=False
     ):
