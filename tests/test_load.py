@@ -8,13 +8,9 @@ JSON-RPC with 32 clients, first on the primary alone, then with the streaming re
 of both runs side by side.
 """
 
-import http.cookiejar
-import json
 import os
 import statistics
-import sys
 import time
-import urllib.request
 import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,18 +27,14 @@ from odoo_process import (
     wait_for_replica,
 )
 
+from bench.bench_replica import FORECAST_FIELDS, JOBS, report_line, run_web_load, server_command
+
 pytestmark = pytest.mark.slow
 
 CLIENTS = 8
 LOOKUPS, TICKETS, FORECAST_READS = 80, 40, 40
 # The replica run: at least 32 clients, each making about ten calls.
 REPLICA_CLIENTS = 32
-REPLICA_JOBS = {"lookup": 160, "ticket": 80, "forecast": 80}
-FORECAST_FIELDS = [
-    "relational_win_probability",
-    "forecast_effective_category",
-    "forecast_effective_amount",
-]
 
 
 def _percentile(values, share):
@@ -56,12 +48,7 @@ def _call(url, db, uid, password, model, method, *args, **kwargs):
 
 
 def _server(db, port, conf, log_path):
-    command = [
-        sys.executable, "-m", "odoo", "-c", conf, "-d", db, "--db-filter", f"^{db}$",
-        "--http-interface", "127.0.0.1", "--http-port", str(port), "--workers", "3",
-        "--max-cron-threads", "0", "--limit-time-real", "120",
-    ]  # fmt: skip
-    return background(command, log_path=log_path)
+    return background(server_command(conf, db, port), log_path=log_path)
 
 
 def test_concurrent_clients_through_xmlrpc():
@@ -125,104 +112,6 @@ def test_concurrent_clients_through_xmlrpc():
         assert len({t["number"] for t in tickets}) == TICKETS, "duplicated ticket numbers"
 
 
-SESSIONS = 4  # logins shared by the clients: a login costs seconds of password hashing
-
-
-class WebClient:
-    """A user of the web client: calls over /web/dataset/call_kw with a session (where Odoo
-    gives methods marked ``@api.readonly`` a read-only cursor, on the replica if any)."""
-
-    def __init__(self, url, session_id):
-        self.url, self.session_id = url, session_id
-
-    @classmethod
-    def login(cls, url, db, login, password):
-        """A new session of `login`, as the web client's login makes it."""
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        client = cls(url, None)
-        client._post(
-            "/web/session/authenticate", {"db": db, "login": login, "password": password}, opener
-        )
-        client.session_id = next(cookie.value for cookie in jar if cookie.name == "session_id")
-        return client
-
-    def _post(self, path, params, opener=None):
-        request = urllib.request.Request(
-            self.url + path,
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        if self.session_id:
-            request.add_header("Cookie", f"session_id={self.session_id}")
-        with (opener or urllib.request.build_opener()).open(request, timeout=300) as response:
-            answer = json.loads(response.read())
-        if "error" in answer:
-            raise AssertionError(answer["error"].get("data", {}).get("message", answer["error"]))
-        return answer["result"]
-
-    def call(self, model, method, *args, **kwargs):
-        return self._post(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        )
-
-
-def run_web_load(url, db, clients, jobs, tag):
-    """`jobs` ({operation: count}) by `clients` concurrent web client users (the demo
-    administrator, in a few sessions made beforehand); return (elapsed seconds, {operation:
-    [seconds]}, errors)."""
-    sessions = [WebClient.login(url, db, "admin", "admin") for _ in range(SESSIONS)]
-    code = sessions[0].call(
-        "product.product", "search_read",
-        [("is_storable", "=", True), ("default_code", "!=", False)],
-        fields=["default_code"], limit=1,
-    )[0]["default_code"]  # fmt: skip
-
-    def run(kind, n):
-        me = sessions[n % SESSIONS]
-        started = time.perf_counter()
-        if kind == "lookup":
-            result = me.call("crm.relational.stock.lookup", "lookup", code, quantity=2)
-            assert result and result[0]["warehouses"]
-        elif kind == "ticket":
-            me.call("helpdesk.ticket", "create",
-                    {"name": f"{tag} {n}", "description": "<p>load</p>"})  # fmt: skip
-        else:
-            me.call("crm.lead", "search_read", [("type", "=", "opportunity")],
-                    fields=FORECAST_FIELDS, limit=80)  # fmt: skip
-        return kind, time.perf_counter() - started
-
-    # Interleaved, as users would: lookup, ticket, forecast, lookup, ...
-    todo = [(kind, n) for kind, count in jobs.items() for n in range(count)]
-    todo.sort(key=lambda job: (job[1] / jobs[job[0]], job[0]))
-    timings, errors = {kind: [] for kind in jobs}, []
-    started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        futures = [pool.submit(run, kind, n) for kind, n in todo]
-        for future in futures:
-            try:
-                kind, seconds = future.result(timeout=600)
-                timings[kind].append(seconds)
-            except Exception as error:  # every failure is counted, whatever it is
-                errors.append(repr(error))
-    return time.perf_counter() - started, timings, errors
-
-
-def report_line(label, clients, elapsed, timings):
-    calls = sum(len(seconds) for seconds in timings.values())
-    parts = [f"{label}: {calls} calls by {clients} clients in {elapsed:.1f} s, "
-             f"{calls / elapsed:.1f} calls/s"]  # fmt: skip
-    for kind, seconds in timings.items():
-        if seconds:
-            parts.append(
-                f"{kind} {len(seconds) / elapsed:.1f}/s p50 "
-                f"{statistics.median(seconds) * 1000:.0f} ms p95 "
-                f"{_percentile(seconds, 0.95) * 1000:.0f} ms"
-            )
-    return "; ".join(parts)
-
-
 def test_32_clients_on_the_primary_alone_and_with_the_replica():
     replica = start_replica()
     with database_copy("crmrel_load_replica") as db:
@@ -237,16 +126,14 @@ def test_32_clients_on_the_primary_alone_and_with_the_replica():
                 log = f"/tmp/crm_relational_load_{label.replace(' ', '_')}.log"
                 with _server(db, port, server_conf, log) as process:
                     wait_for_http(f"{url}/web/login", process, timeout=180)
-                    elapsed, timings, errors = run_web_load(
-                        url, db, REPLICA_CLIENTS, REPLICA_JOBS, tag
-                    )
+                    elapsed, timings, errors = run_web_load(url, db, REPLICA_CLIENTS, JOBS, tag)
                 # On the primary, where the tickets are written (the replica may lag a little).
                 tickets = query(
                     db, "SELECT name, number FROM helpdesk_ticket WHERE name LIKE %s", (f"{tag} %",)
                 )
                 lines.append(report_line(label, REPLICA_CLIENTS, elapsed, timings))
                 assert not errors, (label, errors[:3])
-                wanted = REPLICA_JOBS["ticket"]
+                wanted = JOBS["ticket"]
                 assert sorted(name for name, _number in tickets) == sorted(
                     f"{tag} {n}" for n in range(wanted)
                 ), f"{label}: lost tickets"

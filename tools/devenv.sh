@@ -241,6 +241,20 @@ replica_streaming() {
         SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')" 2>/dev/null)" = t ]
 }
 
+replica_catch_up() {
+    # Wait until the replica at port $1 has replayed what the primary has written so far (a
+    # database made while it was stopped), so that Odoo finds every database there.
+    local lsn second
+    lsn=$(psql -d postgres -tAc "SELECT pg_current_wal_lsn()")
+    for second in $(seq 1 900); do
+        [ "$(psql -p "$1" -d postgres -tAc "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn")" = t ] \
+            && return 0
+        if [ "$second" = 5 ]; then say "the replica catches up with the primary"; fi
+        sleep 1
+    done
+    die "the replica did not catch up with the primary in 15 minutes; see $(replica_dir)/server.log"
+}
+
 ensure_replica() {
     # A hot standby of the embedded cluster, in replica_dir, on the next free port: a base
     # backup of the primary (pg_basebackup -R: it then streams from it), started read-only.
@@ -280,7 +294,11 @@ ensure_replica() {
                 >/dev/null || die "the replica did not start; see $rdir/server.log"
         fi
         for _ in $(seq 1 30); do
-            if replica_streaming "$REPLICA_PORT"; then export REPLICA_PORT; return 0; fi
+            if replica_streaming "$REPLICA_PORT"; then
+                replica_catch_up "$REPLICA_PORT"
+                export REPLICA_PORT
+                return 0
+            fi
             sleep 1
         done
         say "the replica does not stream from the primary (see $rdir/server.log): making it again"
