@@ -202,25 +202,31 @@ class CrmRelationalRouting(models.AbstractModel):
                 )
             )
         }
-        # Time off touching the moment: of a resource, or public (of a calendar, or of all).
-        on_leave, public = set(), set()
-        for resource_id, calendar_id in self.env.execute_query(
+        # Time off touching the moment: of a resource, or public (of a calendar, or of all);
+        # a resource's time off covering the whole moment, by the calendar it is of.
+        on_leave, public, away = set(), set(), defaultdict(set)
+        for resource_id, calendar_id, whole in self.env.execute_query(
             SQL(
-                """SELECT DISTINCT l.resource_id, l.calendar_id
+                """SELECT l.resource_id, l.calendar_id, l.date_from <= %s AND l.date_to >= %s
                      FROM resource_calendar_leaves l
                     WHERE l.time_type = 'leave' AND l.date_from <= %s AND l.date_to >= %s
                       AND (l.resource_id = ANY(%s) OR l.resource_id IS NULL)""",
+                start.replace(tzinfo=None),
+                end.replace(tzinfo=None),
                 end.replace(tzinfo=None),
                 start.replace(tzinfo=None),
                 [resource_id for resource_id, _c, _t in resources.values()],
             )
         ):
             (on_leave if resource_id else public).add(resource_id or calendar_id)
+            if resource_id and whole:
+                away[resource_id].add(calendar_id)
         team_calendar = team.resource_calendar_id.id
         working_ids = []
         # Per calendar: the users, and the resource whose hours are theirs (False: the
         # calendar's own, in its zone). Users of the same calendar and zone without time off
-        # of their own share the first one's; the others are computed one by one.
+        # of their own share the first one's; those off the whole moment are not working; the
+        # others (time off part of the moment, no hours of their own) are computed each.
         by_calendar = defaultdict(list)
         first_of_zone = {}
         for user_id in users.ids:
@@ -230,6 +236,8 @@ class CrmRelationalRouting(models.AbstractModel):
                 working_ids.append(user_id)
             elif not resource_id:
                 by_calendar[calendar].append((user_id, False))  # the team's hours and zone
+            elif {None, calendar} & away[resource_id]:
+                continue  # on time off the whole moment (as Odoo counts it: of the calendar)
             elif not calendar_id or resource_id in on_leave or {None, calendar} & public:
                 by_calendar[calendar].append((user_id, resource_id))
             else:
@@ -240,10 +248,12 @@ class CrmRelationalRouting(models.AbstractModel):
             computed = self.env["resource.resource"].browse(
                 sorted({resource_id for _u, resource_id in members if resource_id})
             )
+            # Time off is looked up again only if some touches the moment (read above).
+            leaves = bool(on_leave & set(computed.ids)) or bool({None, calendar_id} & public)
             intervals = (
                 self.env["resource.calendar"]
                 .browse(calendar_id)
-                ._work_intervals_batch(start, end, resources=computed)
+                ._work_intervals_batch(start, end, resources=computed, compute_leaves=leaves)
             )
             working_ids.extend(user_id for user_id, r in members if list(intervals[r]))
         return users.browse(working_ids)

@@ -337,18 +337,19 @@ class TestRoutingConcurrency(TransactionCase):
 
         def request(n):
             try:
-                for _attempt in range(10):
-                    with registry.cursor() as cr:
-                        env = api.Environment(cr, SUPERUSER_ID, {})
-                        cr.execute("SELECT 1")  # the transaction's snapshot, before the others
-                        if not _attempt:
+                for attempt in range(10):
+                    with registry.cursor() as request_cursor:
+                        env = api.Environment(request_cursor, SUPERUSER_ID, {})
+                        # The transaction's snapshot, taken before the others go.
+                        request_cursor.execute("SELECT 1")
+                        if not attempt:
                             start.wait(timeout=30)
                         try:
                             self._new_ticket(env, ids["team"], f"Rush {n}")
-                            cr.commit()
+                            request_cursor.commit()  # the request's own transaction
                             return
                         except (SerializationFailure, DeadlockDetected):
-                            cr.rollback()
+                            request_cursor.rollback()
                             retries.append(n)
                 errors.append(f"request {n} never went through")
             except Exception as error:  # reported by the test's thread
