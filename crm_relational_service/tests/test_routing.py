@@ -98,6 +98,31 @@ class TestRouting(ServiceCase):
             ticket = self._ticket(channel_id=phone.id)
         self.assertEqual(ticket.user_id, self.agent_b)
 
+    def test_working_hours_by_zone_and_time_off(self):
+        """Who works now is read set-based but as Odoo's calendars say: each agent's own time
+        zone; time off for the whole moment, or only part of it (still working then)."""
+        Routing = self.env["crm.relational.routing"]
+        agents = self.agent_a | self.agent_b
+        moment = datetime(2026, 11, 25, 10, 0)  # Wednesday 10:00 UTC
+        self.assertEqual(Routing._working(self.team, agents, moment), agents)
+        # 10:00 UTC is 19:00 in Tokyo: outside agent B's hours there.
+        self.agent_b.resource_ids.tz = "Asia/Tokyo"
+        self.assertEqual(Routing._working(self.team, agents, moment), self.agent_a)
+        self.agent_b.resource_ids.tz = "UTC"
+        leave = self.env["resource.calendar.leaves"].create(
+            {"name": "Dentist", "resource_id": self.agent_a.resource_ids.id,
+             "calendar_id": self.calendar.id, "date_from": datetime(2026, 11, 25, 9, 0),
+             "date_to": datetime(2026, 11, 25, 10, 0, 30)}
+        )  # fmt: skip
+        # Back half a minute into the moment's minute: working.
+        self.assertEqual(Routing._working(self.team, agents, moment), agents)
+        leave.date_to = datetime(2026, 11, 25, 11, 0)
+        self.assertEqual(Routing._working(self.team, agents, moment), self.agent_b)
+        # Users without hours of their own work the team's: a public holiday stops them.
+        users = new_test_user(self.env, login="svc_no_resource", groups="base.group_user")
+        self.assertEqual(Routing._working(self.team, users, moment), users)
+        self.assertFalse(Routing._working(self.team, users, datetime(2026, 11, 23, 10, 0)))
+
     @freeze_time(WORKING)
     def test_routing_queries_do_not_grow_with_agents(self):
         """Routing a ticket reads the agents, their hours and their loads set-based: a team of
