@@ -66,6 +66,7 @@ class CrmRelationalForecastGrid(models.AbstractModel):
         teams = defaultdict(list)
         for team_id, user_id in keys:
             teams[team_id].append(user_id)
+        band_rows = self._band_rows(keys)
         team_records = self.env["crm.team"].browse([t for t in teams if t]).exists()
         team_names = {team.id: team.name for team in team_records}
         user_names = {
@@ -80,7 +81,11 @@ class CrmRelationalForecastGrid(models.AbstractModel):
                     sums.get((team_id, user_id), {}),
                     targets.get((team_id, user_id), 0.0),
                     latest.get((team_id, user_id), {}),
-                    bands["salesperson"].get(user_id) if user_id else None,
+                    # the forecast is per salesperson, whatever the team: shown once, on the
+                    # row of their main team (or their only row)
+                    bands["salesperson"].get(user_id)
+                    if band_rows.get(user_id) == team_id
+                    else None,
                 )
                 name = user_names.get(user_id) or self.env._("Unassigned")
                 reps.append({"user_id": user_id, "figures": figures, "name": name})
@@ -270,6 +275,19 @@ class CrmRelationalForecastGrid(models.AbstractModel):
             owner = {"salesperson": line.user_id.id, "team": line.team_id.id}.get(line.level)
             bands[line.level][owner or None] = (line.p10, line.p50, line.p90)
         return bands, forecast
+
+    def _band_rows(self, keys):
+        """{user id: the team of the row showing the salesperson's P10/P50/P90}: their main
+        team (Odoo's ``sale_team_id``) if they have a row there, else their first row."""
+        rows = defaultdict(list)
+        for team_id, user_id in sorted(keys, key=lambda key: (key[0] or 0, key[1] or 0)):
+            if user_id:
+                rows[user_id].append(team_id)
+        main = {user.id: user.sale_team_id.id for user in self.env["res.users"].browse(list(rows))}
+        return {
+            user_id: main[user_id] if main[user_id] in teams else teams[0]
+            for user_id, teams in rows.items()
+        }
 
     def _members(self, company):
         """The (team, salesperson) rows of every active member of the company's teams, so a

@@ -49,19 +49,16 @@ class CrmRelationalForecastSubmission(models.Model):
         "top of what is already closed.",
     )
     best_case = fields.Monetary(
-        string="Best Case",
         required=True,
         help="The commit plus the revenue that could also be won in the period if things go well.",
     )
     comment = fields.Text(help="What the call rests on: the deals, the risks.")
     reason = fields.Text(help="Why the call was adjusted; required for an adjustment.")
     submitted_by_id = fields.Many2one(
-        "res.users", string="Submitted By", required=True, readonly=True,
+        "res.users", required=True, readonly=True,
         default=lambda self: self.env.user,
     )  # fmt: skip
-    submitted_on = fields.Datetime(
-        string="Submitted On", required=True, readonly=True, default=fields.Datetime.now
-    )
+    submitted_on = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
 
     _check_amounts = models.Constraint(
         "CHECK(commit >= 0 AND best_case >= commit)",
