@@ -1,5 +1,6 @@
 # crm_relational: the two commands are `make run` and `make test` (see README.md).
 # Every variable can be overridden: make run DB=mydb PORT=8070 SIZE=small
+# make run REPLICA=1: the read-only requests served by a streaming replica of the cluster.
 DB ?= crm_relational_demo
 TEST_DB ?= crm_relational_test
 BENCH_DB ?= crm_relational_large
@@ -9,8 +10,9 @@ SIZE ?= demo
 SEED ?= 42
 ODOO_SOURCE_URL ?= https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz
 PYTEST_ARGS ?=
+REPLICA ?= 0
 
-export DB TEST_DB BENCH_DB BENCH_SIZES PORT SIZE SEED ODOO_SOURCE_URL PYTEST_ARGS
+export DB TEST_DB BENCH_DB BENCH_SIZES PORT SIZE SEED ODOO_SOURCE_URL PYTEST_ARGS REPLICA
 DEVENV := tools/devenv.sh
 
 .PHONY: run test test-fast test-host screenshots lint pot bench setup stop clean

@@ -61,6 +61,8 @@ ROWS = {
          "native_create_p95_ms", "ms"),
         ("Knowledge base full text search, p95", "kb_search_p95_ms", "ms",
          "ilike on title and body, p95", "native_ilike_p95_ms", "ms"),
+        ("Knowledge base suggestions (any word, best first), p95", "kb_suggest_p95_ms", "ms",
+         "ilike on title and body, p95", "native_ilike_p95_ms", "ms"),
     ],
 }  # fmt: skip
 # Costs of ours alone, shown in the growth table after those of ROWS.

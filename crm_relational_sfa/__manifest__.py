@@ -15,6 +15,7 @@
         "data/ir_cron_data.xml",
         "views/crm_relational_sales_target_views.xml",
         "views/crm_relational_forecast_views.xml",
+        "views/crm_relational_forecast_submission_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_relational_stock_lookup_views.xml",

@@ -332,6 +332,24 @@ def _jobs(case, today):
              **period},
         ]
     )  # fmt: skip
+    # Forecast calls: each salesperson's own, a manager's adjustment of one and of a team,
+    # and the other company's.
+    Call = env["crm.relational.forecast.submission"]
+    calls = {"commit": 500, "best_case": 900, **period}
+    Call.create(
+        [
+            {"user_id": rep_a.id, "team_id": case.team_1.id, "company_id": case.company_a.id,
+             "comment": "Invariant call", **calls},
+            {"user_id": rep_b.id, "team_id": case.team_2.id, "company_id": case.company_a.id,
+             **calls},
+            {"user_id": rep_b.id, "team_id": case.team_2.id, "company_id": case.company_a.id,
+             "kind": "adjustment", "reason": "Invariant adjustment", **calls},
+            {"team_id": case.team_2.id, "company_id": case.company_a.id, "kind": "adjustment",
+             "reason": "Invariant team adjustment", **calls},
+            {"user_id": case.roles["other company"].user.id, "team_id": case.team_b.id,
+             "company_id": case.company_b.id, **calls},
+        ]
+    )  # fmt: skip
     # A customer erased at its request (the erasure log), a finished bulk routing and a
     # finished backtest, as their jobs leave them.
     forgotten = env["res.partner"].create({"name": "Invariant Forgotten", "is_company": True})

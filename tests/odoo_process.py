@@ -207,3 +207,71 @@ def template_for_copies():
     set (a database the caller keeps up to date, e.g. outside ``make test``), else the cached
     template `make test` built."""
     return os.environ.get("CRMREL_TEMPLATE_DB") or template_database()
+
+
+DEVENV = os.path.join(ROOT, "tools", "devenv.sh")
+
+
+def devenv(*args):
+    """``tools/devenv.sh <args>`` for this session's cluster; return what it printed."""
+    process = subprocess.run(
+        [DEVENV, *args], cwd=ROOT, capture_output=True, text=True, timeout=900, check=False
+    )
+    assert process.returncode == 0, process.stdout + process.stderr
+    return process.stdout
+
+
+def start_replica():
+    """The port of the streaming replica of the embedded cluster, started (and made, the first
+    time) as ``make run REPLICA=1`` does."""
+    port = int(re.search(r"replica_port=(\d+)", devenv("replica")).group(1))
+    assert query_at(port, "SELECT pg_is_in_recovery()") == [(True,)]
+    return port
+
+
+def query_at(port, sql, params=None, dbname="postgres"):
+    """`sql` on the server of this cluster's host at `port` (the primary or its replica)."""
+    from odoo.tools import config
+
+    connection = psycopg2.connect(
+        host=config["db_host"] or None, port=port, user=config["db_user"] or None, dbname=dbname
+    )
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cr:
+            cr.execute(sql, params)
+            return cr.fetchall() if cr.description else None
+    finally:
+        connection.close()
+
+
+def wait_until(condition, timeout, failure):
+    """Poll `condition` until it holds; fail with `failure` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{failure} within {timeout} s")
+
+
+def wait_for_replica(port, db, sql="SELECT 1"):
+    """Wait until database `db` exists on the replica at `port` and `sql` returns a row there:
+    what the primary committed has streamed to it."""
+
+    def arrived():
+        if not query_at(port, "SELECT 1 FROM pg_database WHERE datname = %s", (db,)):
+            return False
+        return bool(query_at(port, sql, dbname=db))
+
+    wait_until(arrived, 180, f"database {db} did not reach the replica")
+
+
+def replica_conf(port, name):
+    """A copy of the session's configuration with the replica at `port` (as `make run
+    REPLICA=1` writes it), in .local/<name>; removed by the caller."""
+    path = os.path.join(ROOT, ".local", name)
+    with open(odoo_conf()) as source, open(path, "w") as target:
+        target.write(source.read().rstrip("\n") + "\n")
+        target.write(f"db_replica_host = 127.0.0.1\ndb_replica_port = {port}\n")
+    return path

@@ -389,6 +389,21 @@ PLAIN = {
     "crm.relational.forecast.backtest.started_at",
     "crm.relational.forecast.backtest.state",
     "crm.relational.forecast.backtest.user_id",
+    # the calls salespeople submit and managers adjust: their own input, read by the rules
+    # (own, teams led, all)
+    "crm.relational.forecast.submission.company_id",
+    "crm.relational.forecast.submission.currency_id",
+    "crm.relational.forecast.submission.user_id",
+    "crm.relational.forecast.submission.team_id",
+    "crm.relational.forecast.submission.date_from",
+    "crm.relational.forecast.submission.date_to",
+    "crm.relational.forecast.submission.kind",
+    "crm.relational.forecast.submission.commit",
+    "crm.relational.forecast.submission.best_case",
+    "crm.relational.forecast.submission.comment",
+    "crm.relational.forecast.submission.reason",
+    "crm.relational.forecast.submission.submitted_by_id",
+    "crm.relational.forecast.submission.submitted_on",
     # crm_relational_service
     "res.company.service_calendar_id",
     "helpdesk.sla.relational_target",

@@ -147,6 +147,18 @@ def _make_forecast(case, role):
     )
 
 
+def _make_submission(case, role):
+    # The role leads a sales team of its company: it may submit its own call there.
+    team = case.env["crm.team"].create(
+        {"name": f"Matrix calls ({role.label})", "company_id": role.company.id,
+         "user_id": role.user.id}
+    )  # fmt: skip
+    return case.env["crm.relational.forecast.submission"].create(
+        {"user_id": role.user.id, "team_id": team.id, "company_id": role.company.id,
+         "commit": 100, "best_case": 200, **Q1}
+    )  # fmt: skip
+
+
 def _make_agent(case, role):
     return case.env["crm.relational.agent"].create(
         {"user_id": role.user.id, "company_id": role.company.id}
@@ -310,6 +322,19 @@ SPECS = {
             "level": "salesperson",
             "user_id": record.user_id.id,
             **Q2,
+        },
+    ),
+    "crm.relational.forecast.submission": Spec(
+        make=_make_submission,
+        field="commit",
+        value=150,
+        copy=lambda case, role, record: {
+            "user_id": record.user_id.id,
+            "team_id": record.team_id.id,
+            "company_id": record.company_id.id,
+            "commit": 300,
+            "best_case": 400,
+            **Q1,
         },
     ),
     "crm.relational.skill": Spec(

@@ -36,6 +36,8 @@ OVERRIDES = {
     ("crm.relational.lead.line", "create"),
     ("crm.relational.lead.line", "write"),
     ("crm.relational.forecast", "unlink"),
+    ("crm.relational.forecast.submission", "create"),
+    ("crm.relational.forecast.submission", "write"),
     ("crm.relational.segment", "create"),
     ("crm.relational.segment", "unlink"),
     ("crm.relational.segment", "write"),
@@ -301,6 +303,23 @@ def _check_backtest(case, role, result):
     case.assertEqual(triggers.cron_id, case.env.ref("crm_relational_sfa.ir_cron_forecast_backtest"))
 
 
+def _check_grid(case, role, result):
+    rows = [row for team in result["teams"] for row in team["rows"]]
+    case.assertEqual(result["company"]["id"], role.company.id)
+    if role.user.has_group("crm_relational_sfa.group_manager"):
+        case.assertIsNotNone(result["total"])
+    else:
+        # An own-documents salesman: his own row only, no team or company sums.
+        case.assertIsNone(result["total"])
+        case.assertEqual({row["user_id"] for row in rows} - {role.user.id}, set())
+        case.assertTrue(all(team["figures"] is None for team in result["teams"]))
+
+
+def _check_grid_documents(case, role, result):
+    case.assertEqual(result["res_model"], "crm.lead")
+    case.assertIn(["company_id", "=", role.company.id], result["domain"])
+
+
 def _roles(*outcomes):
     assert len(outcomes) == len(ROLE_KEYS)
     return outcomes
@@ -374,6 +393,14 @@ ROWS = [
     Row("crm.relational.forecast", "action_open_by_team",
         _roles(ACCESS, OK, OK, ACCESS, ACCESS, OK),
         check=_check_open_by_team),
+    # The forecast grid: sales users, each seeing what their documents add up to.
+    Row("crm.relational.forecast.grid", "grid", _roles(ACCESS, OK, OK, ACCESS, ACCESS, OK),
+        kwargs=lambda case, role: {"date_from": "2026-10-15"}, check=_check_grid),
+    Row("crm.relational.forecast.grid", "action_open_documents",
+        _roles(ACCESS, OK, OK, ACCESS, ACCESS, OK),
+        kwargs=lambda case, role: {"figure": "pipeline", "date_from": "2026-10-01",
+                                   "date_to": "2026-12-31", "team_id": 0},
+        check=_check_grid_documents),
     Row("crm.relational.forecast.backtest", "action_start",
         _roles(ACCESS, ACCESS, OK, ACCESS, ACCESS, OK),
         check=_check_backtest),

@@ -1,6 +1,8 @@
-"""`make run` sets up, creates the demo database once and serves a working web client."""
+"""`make run` sets up, creates the demo database once and serves a working web client; with
+``REPLICA=1``, its read-only requests served by a streaming replica."""
 
 import os
+import re
 
 import pytest
 from odoo_process import (
@@ -9,18 +11,22 @@ from odoo_process import (
     drop_database,
     free_port,
     json_rpc,
+    odoo_conf,
     query,
+    query_at,
     wait_for_http,
 )
+
+from bench.bench_replica import WebClient
 
 pytestmark = pytest.mark.slow
 
 DB = "crm_relational_make_run"
 
 
-def serve(port, log_name):
+def serve(port, log_name, **variables):
     """`make run` on a database of the test's own, with the small data set."""
-    env = {"DB": DB, "PORT": str(port), "SIZE": "small", "SEED": "7"}
+    env = {"DB": DB, "PORT": str(port), "SIZE": "small", "SEED": "7", **variables}
     log_path = os.path.join(ROOT, ".local", log_name)
     return background(["make", "--no-print-directory", "run"], env=env, log_path=log_path)
 
@@ -83,5 +89,36 @@ def test_make_run_serves_the_web_client_and_reuses_its_database():
             status, _page = wait_for_http(base_url + "/web/login", process, timeout=120)
             assert status == 200
         assert database_oid() == first_oid
+
+        # `make run REPLICA=1`: the same database, its read-only requests on the replica.
+        conf = odoo_conf()
+        with open(conf) as file:
+            plain_conf = file.read()
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            with serve(port, "test_make_run_3.log", REPLICA="1") as process:
+                status, _page = wait_for_http(base_url + "/web/login", process, timeout=300)
+                assert status == 200
+                with open(conf) as file:
+                    replica_port = int(re.search(r"db_replica_port = (\d+)", file.read())[1])
+                assert query_at(replica_port, "SELECT pg_is_in_recovery()") == [(True,)]
+                uid = json_rpc(base_url, "common", "authenticate", DB, "admin", "admin", {})
+                session = WebClient.login(base_url, DB, "admin", "admin")
+                (result,) = session.call(
+                    "crm.relational.stock.lookup", "lookup", "a", limit=1
+                )  # a read-only method: on the replica
+                assert result["warehouses"] and uid
+                odoo_on_replica = query_at(
+                    replica_port,
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = %s AND application_name LIKE 'odoo-%%'",
+                    (DB,),
+                )
+                assert odoo_on_replica[0][0] > 0, "Odoo did not connect to the replica"
+        finally:
+            # The session's configuration as `make test` wrote it, for the tests after this one.
+            with open(conf, "w") as file:
+                file.write(plain_conf)
     finally:
         drop_database(DB)

@@ -5,6 +5,7 @@
 #                           start the embedded PostgreSQL cluster in .local/pg (or, where its
 #                           server cannot reach the clone, /var/tmp), write .local/odoo.conf
 #   tools/devenv.sh run     setup, create the demo database once, serve the web client
+#                           (REPLICA=1: with a streaming replica serving the read-only requests)
 #   tools/devenv.sh test    setup, create a fresh test database from the cached template, run pytest
 #   tools/devenv.sh screenshots  the tours that take the README's screenshots (English, Arabic,
 #                           Persian), copied from tests/screenshots/ to docs/screenshots/
@@ -12,7 +13,10 @@
 #                           translation checks, eslint, the addon READMEs
 #   tools/devenv.sh pot     regenerate the addons' translation templates (i18n/*.pot)
 #   tools/devenv.sh bench   benchmarks on the data sets of BENCH_SIZES (default: large)
-#   tools/devenv.sh stop    stop the embedded PostgreSQL cluster
+#   tools/devenv.sh replica start (creating it once) the streaming replica of the embedded
+#                           cluster, in .local/pg-replica (or beside the cluster), on the next port
+#   tools/devenv.sh replica-stop   stop the replica only (Odoo falls back to the primary)
+#   tools/devenv.sh stop    stop the embedded PostgreSQL cluster (and its replica)
 #   tools/devenv.sh clean   stop and remove the cluster, the databases and the caches (.local/)
 #
 # Every step is idempotent and remembers what it did, so a second call starts in seconds.
@@ -37,6 +41,7 @@ PORT=${PORT:-8069}
 SIZE=${SIZE:-demo}
 SEED=${SEED:-42}
 PG_OS_USER=${PG_OS_USER:-postgres}
+REPLICA=${REPLICA:-0}
 PYTEST_ARGS=${PYTEST_ARGS:-}
 
 say() { echo "[devenv] $*" >&2; }
@@ -208,10 +213,107 @@ ensure_pg() {
         fi
         say "starting PostgreSQL on 127.0.0.1:$PGPORT"
         as_pg "$bin/pg_ctl" -D "$data" -l "$pgdir/server.log" -w -t 60 start \
-            -o "-p $PGPORT -k $(pg_quote "$run") -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=200" \
+            -o "-p $PGPORT -k $(pg_quote "$run") -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=200 $PRIMARY_OPTIONS" \
             >/dev/null || die "PostgreSQL did not start; see $pgdir/server.log"
     fi
     export PGHOST=127.0.0.1 PGPORT PGUSER=odoo
+}
+
+# What a streaming replica needs of the primary (PostgreSQL's defaults, said here): WAL with the
+# replica level, senders for it, and enough WAL kept for a replica stopped a while to catch up.
+# initdb --auth=trust lets the odoo role (a superuser, so with REPLICATION) replicate from
+# 127.0.0.1 (pg_hba.conf's "host replication all 127.0.0.1/32 trust").
+PRIMARY_OPTIONS="-c wal_level=replica -c max_wal_senders=10 -c wal_keep_size=512MB"
+
+replica_dir() {
+    # Beside the primary's directory: .local/pg-replica, or <directory outside>-replica.
+    local pgdir; pgdir=$(known_pg_dir)
+    if [ "$pgdir" = "$LOCAL/pg" ]; then echo "$LOCAL/pg-replica"; else echo "$pgdir-replica"; fi
+}
+
+replica_running() {
+    local bin; bin=$(pg_bindir) || return 1
+    [ -f "$(replica_dir)/data/PG_VERSION" ] \
+        && as_pg "$bin/pg_ctl" -D "$(replica_dir)/data" status >/dev/null 2>&1
+}
+
+replica_streaming() {
+    # Whether the server on port $1 is a replica receiving the primary's WAL.
+    [ "$(psql -p "$1" -d postgres -tAc "SELECT pg_is_in_recovery() AND EXISTS (
+        SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')" 2>/dev/null)" = t ]
+}
+
+replica_catch_up() {
+    # Wait until the replica at port $1 has replayed what the primary has written so far (a
+    # database made while it was stopped), so that Odoo finds every database there.
+    local lsn second
+    lsn=$(psql -d postgres -tAc "SELECT pg_current_wal_lsn()")
+    for second in $(seq 1 900); do
+        [ "$(psql -p "$1" -d postgres -tAc "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn")" = t ] \
+            && return 0
+        if [ "$second" = 5 ]; then say "the replica catches up with the primary"; fi
+        sleep 1
+    done
+    die "the replica did not catch up with the primary in 15 minutes; see $(replica_dir)/server.log"
+}
+
+ensure_replica() {
+    # A hot standby of the embedded cluster, in replica_dir, on the next free port: a base
+    # backup of the primary (pg_basebackup -R: it then streams from it), started read-only.
+    # One that cannot catch up any more (the primary removed the WAL it needs) is made again.
+    local bin pgdir rdir data run portfile _attempt
+    bin=$(pg_bindir) || die "PostgreSQL server not found"
+    pgdir=$(known_pg_dir) rdir=$(replica_dir)
+    [ "$(psql -d postgres -tAc "SHOW wal_level")" != minimal ] \
+        || die "the embedded cluster runs with wal_level=minimal: restart it (make stop) for a replica"
+    if [ "$pgdir" = "$LOCAL/pg" ]; then
+        mkdir -p "$rdir"
+        if [ "$(id -u)" = 0 ]; then chown "$PG_OS_USER" "$rdir"; fi
+    else
+        pg_make_outside_dir "$rdir"
+    fi
+    data=$rdir/data run=$rdir/run portfile=$rdir/port
+    [ -d "$run" ] || as_pg mkdir -p "$run"
+    for _attempt in 1 2; do
+        if [ ! -f "$data/PG_VERSION" ]; then
+            say "creating the streaming replica of the embedded cluster in $data"
+            as_pg rm -rf "$data"
+            as_pg "$bin/pg_basebackup" -h 127.0.0.1 -p "$PGPORT" -U odoo -D "$data" -R \
+                -X stream -c fast >/dev/null || die "pg_basebackup could not copy the primary"
+        fi
+        [ -f "$portfile" ] || free_port $((PGPORT + 1)) > "$portfile"
+        REPLICA_PORT=$(cat "$portfile")
+        if ! replica_running; then
+            if ! python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', $REPLICA_PORT))" 2>/dev/null; then
+                free_port $((PGPORT + 1)) > "$portfile"; REPLICA_PORT=$(cat "$portfile")
+            fi
+            say "starting the replica on 127.0.0.1:$REPLICA_PORT (streaming from port $PGPORT)"
+            # primary_conninfo on the command line: the primary's port may have changed.
+            as_pg "$bin/pg_ctl" -D "$data" -l "$rdir/server.log" -w -t 120 start \
+                -o "-p $REPLICA_PORT -k $(pg_quote "$run") -c listen_addresses=127.0.0.1 \
+                    -c max_connections=200 -c hot_standby=on -c hot_standby_feedback=on \
+                    -c primary_conninfo=$(pg_quote "host=127.0.0.1 port=$PGPORT user=odoo application_name=crm_relational_replica")" \
+                >/dev/null || die "the replica did not start; see $rdir/server.log"
+        fi
+        for _ in $(seq 1 30); do
+            if replica_streaming "$REPLICA_PORT"; then
+                replica_catch_up "$REPLICA_PORT"
+                export REPLICA_PORT
+                return 0
+            fi
+            sleep 1
+        done
+        say "the replica does not stream from the primary (see $rdir/server.log): making it again"
+        as_pg "$bin/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
+        as_pg rm -rf "$data"
+    done
+    die "the replica could not stream from the primary; see $rdir/server.log"
+}
+
+stop_replica() {
+    local bin; bin=$(pg_bindir) || return 0
+    if replica_running; then as_pg "$bin/pg_ctl" -D "$(replica_dir)/data" -m fast stop >/dev/null; fi
+    return 0
 }
 
 write_conf() {
@@ -228,6 +330,11 @@ http_interface = 127.0.0.1
 http_port = $PORT
 log_level = info
 EOF
+    if [ "$REPLICA" = 1 ]; then
+        # Odoo sends read-only requests (readonly routes, @api.readonly methods) to the replica,
+        # and falls back to the primary when it cannot reach it.
+        printf 'db_replica_host = 127.0.0.1\ndb_replica_port = %s\n' "$REPLICA_PORT" >> "$ODOO_CONF"
+    fi
     export ODOO_CONF ODOO_RC=$ODOO_CONF
 }
 
@@ -236,6 +343,7 @@ setup() {
     ensure_deps
     ensure_rtlcss
     ensure_pg
+    if [ "$REPLICA" = 1 ]; then ensure_replica; fi
     write_conf
 }
 
@@ -290,6 +398,7 @@ cmd_run() {
     setup
     ensure_demo_db
     say "serving http://localhost:$PORT (database $DB, user admin / admin)"
+    if [ "$REPLICA" = 1 ]; then say "read-only requests served by the replica on 127.0.0.1:$REPLICA_PORT"; fi
     cd "$ROOT" && exec "$PY" -m odoo server -c "$ODOO_CONF" -d "$DB" --db-filter "^$DB\$" --http-port "$PORT"
 }
 
@@ -499,17 +608,18 @@ known_pg_dir() {
 
 cmd_stop() {
     local bin pgdir; bin=$(pg_bindir) || return 0
+    stop_replica
     pgdir=$(known_pg_dir)
     [ -f "$pgdir/data/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$pgdir/data" -m fast stop || true
 }
 
 cmd_clean() {
     # Stop and remove the cluster (also when it lives outside the clone), databases and caches.
-    local pgdir; pgdir=$(known_pg_dir)
+    local pgdir rdir; pgdir=$(known_pg_dir) rdir=$(replica_dir)
     cmd_stop
     case "$pgdir" in
         "$LOCAL"/*) ;;
-        */crm_relational-pg-*) say "removing the PostgreSQL cluster in $pgdir"; rm -rf -- "$pgdir" ;;
+        */crm_relational-pg-*) say "removing the PostgreSQL cluster in $pgdir"; rm -rf -- "$pgdir" "$rdir" ;;
     esac
     rm -rf -- "$LOCAL"
 }
@@ -523,7 +633,9 @@ case "${1:-}" in
     lint) cmd_lint ;;
     pot) cmd_pot ;;
     bench) cmd_bench ;;
+    replica) ensure_pg; ensure_replica; echo "replica_port=$REPLICA_PORT primary_port=$PGPORT dir=$(replica_dir)" ;;
+    replica-stop) stop_replica ;;
     stop) cmd_stop ;;
     clean) cmd_clean ;;
-    *) die "usage: $0 setup|run|test|test-host|screenshots|lint|pot|bench|stop|clean" ;;
+    *) die "usage: $0 setup|run|test|test-host|screenshots|lint|pot|bench|replica|replica-stop|stop|clean" ;;
 esac

@@ -282,6 +282,7 @@ class ResPartner(models.Model):
             ).unlink()
         return result
 
+    @api.readonly
     def action_view_relational_timeline(self):
         """The customer's timeline: every interaction with its commercial entity."""
         self.ensure_one()

@@ -112,6 +112,7 @@ class CrmRelationalTimeline(models.Model):
             self.env["ir.rule"]._make_access_error, operation, forbidden
         )
 
+    @api.readonly
     def action_open_document(self):
         """Open the document the interaction comes from."""
         self.ensure_one()

@@ -47,7 +47,7 @@ class KnowledgePortal(CustomerPortal):
             | Domain("lang", "=like", f"{prefix}@%")
         )
 
-    @http.route(["/my/faq"], type="http", auth="public", website=True)
+    @http.route(["/my/faq"], type="http", auth="public", website=True, readonly=True)
     def portal_faq(self, search=None, **kw):
         """The FAQ in the visitor's language; all languages when none of the articles (or of
         those matching the search) is in theirs, so they are never left without an answer.
@@ -67,7 +67,9 @@ class KnowledgePortal(CustomerPortal):
         values.update({"articles": articles, "search": search or "", "page_name": "faq"})
         return request.render("crm_relational_service.portal_faq", values)
 
-    @http.route(["/my/faq/<int:article_id>"], type="http", auth="public", website=True)
+    @http.route(
+        ["/my/faq/<int:article_id>"], type="http", auth="public", website=True, readonly=True
+    )
     def portal_faq_article(self, article_id, **kw):
         Article = self._faq()
         article = Article.search(Domain("id", "=", article_id) & self._faq_domain(Article))

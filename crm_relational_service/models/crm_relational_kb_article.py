@@ -1,7 +1,7 @@
 import html
 import re
 
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, html2plaintext
@@ -12,6 +12,20 @@ TS_CONFIGS = {
     "ar": "arabic", "en": "english", "fr": "french", "de": "german", "es": "spanish",
     "it": "italian", "nl": "dutch", "pt": "portuguese", "ru": "russian", "tr": "turkish",
 }  # fmt: skip
+# Letters folded in documents and searches alike, so what a customer types finds what an
+# article says: alef with hamza or madda as bare alef; Arabic and Persian digits as ASCII
+# digits (model numbers); the short vowels, shadda, sukun and tatweel removed (rarely typed,
+# often written). Yeh and kaf as the article's language writes them: Arabic text keeps the
+# Arabic letters its stemmer knows (alef maksura as yeh, as it is often typed), Persian and
+# the others take the Persian ones (and teh marbuta as heh).
+COMMON_FROM = "أإآ" + "٠١٢٣٤٥٦٧٨٩" + "۰۱۲۳۴۵۶۷۸۹"
+COMMON_TO = "ااا" + "0123456789" + "0123456789"
+VOWEL_MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640"
+FOLD_ARABIC = ("یکى" + COMMON_FROM + VOWEL_MARKS, "يكي" + COMMON_TO)
+FOLD_OTHERS = ("يكىة" + COMMON_FROM + VOWEL_MARKS, "یکیه" + COMMON_TO)
+# Bumped when the folding changes: the articles' search documents are computed again at upgrade.
+DOCUMENT_VERSION = "2"  # 2: folding by language, digits, vowel marks
+DOCUMENT_VERSION_KEY = "crm_relational_service.kb_document_version"
 WORD = re.compile(r"\w{3,}", re.UNICODE)
 SUGGESTIONS = 5
 WHITESPACE = re.compile(r"\s+")
@@ -162,21 +176,32 @@ class CrmRelationalKbArticle(models.Model):
             SQL(
                 """
             CREATE OR REPLACE FUNCTION crm_relational_kb_config(lang text) RETURNS regconfig
-                AS $$ SELECT CASE %s ELSE 'simple'::regconfig END $$
+                AS $$ SELECT CASE %(configs)s ELSE 'simple'::regconfig END $$
                 LANGUAGE sql IMMUTABLE PARALLEL SAFE;
-            CREATE OR REPLACE FUNCTION crm_relational_kb_fold(txt text) RETURNS text
-                AS $$ SELECT translate(lower(coalesce(txt, '')), 'يكىة', 'یکیه') $$
-                LANGUAGE sql IMMUTABLE PARALLEL SAFE;
+            CREATE OR REPLACE FUNCTION crm_relational_kb_fold(config regconfig, txt text)
+                RETURNS text AS $$
+                SELECT CASE WHEN config = 'arabic'::regconfig
+                            THEN translate(lower(coalesce(txt, '')), %(arabic_from)s, %(arabic_to)s)
+                            ELSE translate(lower(coalesce(txt, '')), %(others_from)s, %(others_to)s)
+                       END
+                $$ LANGUAGE sql IMMUTABLE PARALLEL SAFE;
             CREATE OR REPLACE FUNCTION crm_relational_kb_document(lang text, title text, body text)
                 RETURNS tsvector AS $$
                 SELECT setweight(to_tsvector(crm_relational_kb_config(lang),
-                                             crm_relational_kb_fold(title)), 'A')
+                                             crm_relational_kb_fold(crm_relational_kb_config(lang),
+                                                                    title)), 'A')
                     || setweight(to_tsvector(crm_relational_kb_config(lang),
-                                             crm_relational_kb_fold(
+                                             crm_relational_kb_fold(crm_relational_kb_config(lang),
                                                  regexp_replace(body, '<[^>]*>', ' ', 'g'))), 'B')
                 $$ LANGUAGE sql IMMUTABLE PARALLEL SAFE;
+            -- The folding of earlier versions, the same for every language.
+            DROP FUNCTION IF EXISTS crm_relational_kb_fold(text);
                 """,
-                configs,
+                configs=configs,
+                arabic_from=FOLD_ARABIC[0],
+                arabic_to=FOLD_ARABIC[1],
+                others_from=FOLD_OTHERS[0],
+                others_to=FOLD_OTHERS[1],
             )
         )
         # The search document is kept in a column by a trigger, so ranking reads it instead
@@ -198,12 +223,26 @@ class CrmRelationalKbArticle(models.Model):
              WHERE search_document IS NULL;
             """
         )
-        tools.create_index(
-            self.env.cr,
-            "crm_relational_kb_article_search_document_idx",
-            self._table,
-            ["search_document"],
-            method="gin",
+        # Documents indexed by an earlier folding of the letters are indexed again, once.
+        Parameter = self.env["ir.config_parameter"]  # (module loading runs as superuser)
+        if Parameter.get_param(DOCUMENT_VERSION_KEY) != DOCUMENT_VERSION:
+            self.env.cr.execute(
+                "UPDATE crm_relational_kb_article"
+                "   SET search_document = crm_relational_kb_document(lang, name, body)"
+            )
+            Parameter.set_param(DOCUMENT_VERSION_KEY, DOCUMENT_VERSION)
+        # Without the GIN index's pending list: an article written is merged into the index at
+        # once (articles are written seldom, searched at every ticket), so a search never has
+        # to read, entry by entry, the articles written since the last vacuum.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS crm_relational_kb_article_search_document_idx
+                ON crm_relational_kb_article USING gin (search_document)
+                WITH (fastupdate = off);
+            ALTER INDEX crm_relational_kb_article_search_document_idx SET (fastupdate = off);
+            SELECT gin_clean_pending_list(
+                'crm_relational_kb_article_search_document_idx'::regclass);
+            """
         )
 
     @api.model
@@ -225,9 +264,9 @@ class CrmRelationalKbArticle(models.Model):
         ``name``, ``relevance`` (0 to 100) and, with ``excerpt``, the passages of the body
         around the matched words as ``[text, matched]`` pairs.
 
-        One SQL query whatever the text: the user's access rules and ``domain`` are a sub-query,
-        the full text match is served by the GIN index of the search document, and the excerpts
-        are cut for the rows returned only."""
+        One SQL query whatever the text: the full text match is served by the GIN index of the
+        search document, the user's access rules and ``domain`` filter the matching articles,
+        and the excerpts are cut for the rows returned only."""
         # PostgreSQL refuses NUL characters in text.
         text = (text or "").replace("\x00", " ")
         if match_any:
@@ -236,50 +275,71 @@ class CrmRelationalKbArticle(models.Model):
         if not (text or "").strip() or limit <= 0:
             return []
         self.flush_model()
-        # Access rules (company), active articles and ``domain``, as a sub-query.
-        allowed = self._search(Domain(domain or Domain.TRUE)).subselect()
-        # One branch per configuration, each with a constant query: the GIN index serves all.
-        matches = SQL(" OR ").join(
-            SQL(
-                """(crm_relational_kb_config(a.lang) = %(config)s::regconfig
-                    AND a.search_document @@ websearch_to_tsquery(
-                        %(config)s::regconfig, crm_relational_kb_fold(%(text)s)))""",
+        # Access rules (company), active articles and ``domain``: the query the match and the
+        # ranking are added to, so PostgreSQL filters the matching articles by them.
+        query = self._search(Domain(domain or Domain.TRUE))
+        if query.is_empty():
+            return []
+        article = SQL.identifier(query.table)
+        # One branch per text search configuration of the installed languages (the articles'
+        # languages), each a constant query on the GIN index of the search document, and the
+        # article's language a cheap test of its column: PostgreSQL combines the branches'
+        # index scans instead of reading every article.
+        by_config = self._relational_configs()
+        queries = {
+            config: SQL(
+                "websearch_to_tsquery(%(config)s::regconfig,"
+                " crm_relational_kb_fold(%(config)s::regconfig, %(text)s))",
                 config=config,
                 text=text,
             )
-            for config in sorted({*TS_CONFIGS.values(), "simple"})
+            for config in by_config
+        }
+        matches = SQL(" OR ").join(
+            SQL("(%s.lang = ANY(%s) AND %s.search_document @@ %s)",
+                article, langs, article, queries[config])
+            for config, langs in by_config.items()
+        )  # fmt: skip
+        query.add_where(SQL("(%s)", matches))
+
+        def tsquery(alias):
+            """The query of the article's own configuration."""
+            return SQL(
+                "CASE %s END",
+                SQL(" ").join(
+                    SQL("WHEN %s.lang = ANY(%s) THEN %s", alias, langs, queries[config])
+                    for config, langs in by_config.items()
+                ),
+            )
+
+        # Any word (suggestions from a whole ticket) ranks many articles: by the weighted
+        # frequency of the words matched, cheaper than by their proximity (all words).
+        rank = SQL(
+            "%s(%s.search_document, %s, 32)",
+            SQL("ts_rank") if match_any else SQL("ts_rank_cd"),
+            article,
+            tsquery(article),
         )
-        tsquery = SQL(
-            "websearch_to_tsquery(crm_relational_kb_config(a.lang), crm_relational_kb_fold(%s))",
-            text,
-        )
+        query.order = SQL("%s DESC, %s.solved_ticket_count DESC, %s.id", rank, article, article)
+        query.limit = limit
         headline = SQL("NULL")
         if excerpt:
             headline = SQL(
                 """ts_headline(crm_relational_kb_config(a.lang),
                                regexp_replace(a.body, '<[^>]*>', ' ', 'g'), %(query)s,
                                %(options)s)""",
-                query=tsquery,
+                query=tsquery(SQL("a")),
                 options=f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=24, "
                 "MinWords=8, MaxFragments=2, FragmentDelimiter=… ",
             )
-        query = SQL(
+        sql = SQL(
             """
-            WITH ranked AS (
-                SELECT a.id, ts_rank_cd(a.search_document, %(tsquery)s, 32) AS rank
-                  FROM crm_relational_kb_article a
-                 WHERE (%(matches)s) AND a.id IN %(allowed)s
-                 ORDER BY rank DESC, a.solved_ticket_count DESC, a.id
-                 LIMIT %(limit)s
-            )
+            WITH ranked AS (%(ranked)s)
             SELECT a.id, a.name, a.lang, r.rank, %(headline)s
               FROM ranked r JOIN crm_relational_kb_article a ON a.id = r.id
              ORDER BY r.rank DESC, a.solved_ticket_count DESC, a.id
             """,
-            tsquery=tsquery,
-            matches=matches,
-            allowed=allowed,
-            limit=limit,
+            ranked=query.select(SQL("%s.id", article), SQL("%s AS rank", rank)),
             headline=headline,
         )
         return [
@@ -290,8 +350,18 @@ class CrmRelationalKbArticle(models.Model):
                 "relevance": round(100 * float(rank or 0.0)),
                 "excerpt": self._relational_excerpt(passage) if excerpt else [],
             }
-            for article_id, name, lang, rank, passage in self.env.execute_query(query)
+            for article_id, name, lang, rank, passage in self.env.execute_query(sql)
         ]
+
+    @api.model
+    def _relational_configs(self):
+        """{text search configuration: [codes of the installed languages searched with it]}
+        (see ``TS_CONFIGS``; 'simple' for the others, Persian included)."""
+        by_config = {}
+        for code, _name in self.env["res.lang"].get_installed():
+            config = TS_CONFIGS.get(code.split("_")[0], "simple")
+            by_config.setdefault(config, []).append(code)
+        return by_config
 
     def _check_publish_right(self, vals):
         """Refuse (``AccessError``) to anyone but knowledge managers, before anything is

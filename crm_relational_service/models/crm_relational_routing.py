@@ -2,7 +2,6 @@ from collections import Counter, defaultdict
 from datetime import UTC, timedelta
 
 from odoo import api, fields, models
-from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..system_fields import system_env
@@ -41,29 +40,25 @@ class CrmRelationalRouting(models.AbstractModel):
     def _route_one(self, ticket):
         """Route `ticket` (see ``_route``); what became of it: ``routed``, or why it stayed in
         the queue: ``no_skills``, ``not_working`` or ``full``. The same few queries whatever
-        the number of agents: the qualified agents of the team, their working hours, the open
-        tickets of those working, the lock of the chosen one."""
+        the number of agents and of open tickets: the qualified agents of the team with their
+        maintained loads (one indexed query), the working hours of those with room, the lock
+        of the chosen one, the assignment."""
         ticket.ensure_one()
         required = ticket.relational_required_skill_ids
-        # Qualified: the agent's level reaches the minimum of every skill the ticket requires.
-        domain = Domain("user_id", "in", ticket.team_id.user_ids.ids) & Domain(
-            "company_id", "=", ticket.company_id.id
+        qualified = self._qualified(ticket.team_id, ticket.company_id, required)
+        # sudo: routing reads the working hours (resources, calendars, time off) and names of
+        # the team's agents whatever the creator of the ticket sees; only the chosen one is
+        # named.
+        Users = self.env["res.users"].sudo()
+        with_room = [agent for agent in qualified if agent["load"] < agent["capacity"]]
+        working_ids = set(
+            self._working(ticket.team_id, Users.browse([a["user_id"] for a in with_room])).ids
         )
-        for skill in required:
-            level = Domain("skill_id", "=", skill.id) & Domain("level", ">=", skill.min_level)
-            domain &= Domain("skill_ids", "any", level)
-        # sudo: routing reads every agent of the team (user, capacity, last routed to, skill
-        # levels), whatever the creator of the ticket sees; only the chosen one is named.
-        Agent = self.env["crm.relational.agent"].sudo()
-        qualified = Agent.search_fetch(
-            domain, ["user_id", "capacity", "last_assigned_at"], order="id"
-        )
-        working_ids = set(self._working(ticket.team_id, qualified.user_id).ids)
-        working = qualified.filtered(lambda agent: agent.user_id.id in working_ids)
-        loads = self._open_loads(working.user_id.ids, ticket.company_id)
-        free = working.filtered(lambda agent: loads.get(agent.user_id.id, 0) < agent.capacity)
+        free = [agent for agent in with_room if agent["user_id"] in working_ids]
         names = ", ".join(required.mapped("name")) or self.env._("none")
         if not free:
+            # Why: the qualified agents working now, whether they have room or not.
+            working = self._working(ticket.team_id, Users.browse([a["user_id"] for a in qualified]))
             outcome = "full" if working else "not_working" if qualified else "no_skills"
             system_env(ticket).relational_routing_note = self.env._(
                 "Left in the %(team)s queue: no agent with the skills (%(skills)s) is working "
@@ -74,24 +69,65 @@ class CrmRelationalRouting(models.AbstractModel):
             return outcome
         epoch = fields.Datetime.from_string("1970-01-01")
         chosen = min(
-            free,
-            key=lambda agent: (loads.get(agent.user_id.id, 0),
-                               agent.last_assigned_at or epoch, agent.id),
-        )  # fmt: skip
-        chosen._relational_stamp(fields.Datetime.now())
-        system_env(ticket).write(
+            free, key=lambda agent: (agent["load"], agent["last_assigned_at"] or epoch, agent["id"])
+        )
+        self.env["crm.relational.agent"].browse(chosen["id"])._relational_stamp(
+            fields.Datetime.now()
+        )
+        # Assigned as Odoo's own lead assignment does (crm.team._allocate_leads): the agent
+        # follows the ticket and finds it in their queue, without a "You have been assigned"
+        # e-mail per routed ticket.
+        system_env(ticket).with_context(mail_auto_subscribe_no_notify=True).write(
             {
-                "user_id": chosen.user_id.id,
+                "user_id": chosen["user_id"],
                 "relational_routing_note": self.env._(
                     "Routed to %(agent)s: has the skills (%(skills)s), is working now and "
                     "carried %(load)s of %(capacity)s tickets, the fewest of the %(count)s "
                     "agents able to take it.",
-                    agent=chosen.user_id.name, skills=names, load=loads.get(chosen.user_id.id, 0),
-                    capacity=chosen.capacity, count=len(free),
+                    agent=Users.browse(chosen["user_id"]).name, skills=names,
+                    load=chosen["load"], capacity=chosen["capacity"], count=len(free),
                 ),
             }
         )  # fmt: skip
         return "routed"
+
+    @api.model
+    def _qualified(self, team, company, skills):
+        """The active agents of ``team``'s members in ``company`` whose level reaches the
+        minimum of every one of ``skills``, in id order, as dicts: ``id``, ``user_id``,
+        ``capacity``, ``load`` (their open tickets in ``company``, kept by the database in the
+        same transaction as the tickets, see ``crm.relational.agent.init``) and
+        ``last_assigned_at``. One query, whatever the number of agents and tickets."""
+        # The loads are kept by triggers on the tickets' rows: what the ORM still holds must
+        # reach them first.
+        self.env["helpdesk.ticket"].flush_model(["user_id", "stage_id", "active", "company_id"])
+        self.env["helpdesk.ticket.stage"].flush_model(["closed"])
+        self.env["crm.relational.agent"].flush_model()
+        self.env["crm.relational.agent.skill"].flush_model()
+        has_skills = [
+            SQL(
+                """EXISTS (SELECT 1 FROM crm_relational_agent_skill s
+                            WHERE s.agent_id = a.id AND s.skill_id = %s AND s.level >= %s)""",
+                skill.id,
+                skill.min_level,
+            )
+            for skill in skills
+        ]
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT a.id, a.user_id, a.capacity, a.open_ticket_load, a.last_assigned_at
+              FROM crm_relational_agent a
+             WHERE a.active AND a.company_id = %s AND a.user_id = ANY(%s) AND %s
+             ORDER BY a.id
+                """,
+                company.id or None,
+                team.user_ids.ids,
+                SQL(" AND ").join([SQL("TRUE"), *has_skills]),
+            )
+        )
+        keys = ("id", "user_id", "capacity", "load", "last_assigned_at")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     @api.model
     def _requires(self, ticket, skill):
@@ -139,24 +175,85 @@ class CrmRelationalRouting(models.AbstractModel):
     @api.model
     def _working(self, team, users, moment=None):
         """The ``users`` who work at ``moment`` (now): by their own working hours and time off
-        if they have any, else `team`'s (public holidays included); no hours, always. One
-        computation per calendar, whatever the number of agents."""
+        if they have any, else `team`'s (public holidays included); no hours, always.
+
+        Set-based: one query for the users' resources, one for the time off touching the
+        moment, then one computation of Odoo's working intervals per calendar: agents of the
+        same calendar and time zone with no time off then share one resource's result; only
+        agents on time off (or without hours of their own) are computed each, as Odoo does."""
         start = (moment or fields.Datetime.now()).replace(tzinfo=UTC)
-        working_ids = []
-        by_calendar = defaultdict(list)
-        team_calendar = team.resource_calendar_id
-        for user in users:
-            # The first resource, read with those of all ``users`` (a slice would read alone).
-            resource = next(iter(user.resource_ids), user.resource_ids)
-            calendar = resource.calendar_id or team_calendar
-            if calendar:
-                by_calendar[calendar].append((user.id, resource))
-            else:
-                working_ids.append(user.id)
-        for calendar, members in by_calendar.items():
-            resources = self.env["resource.resource"].concat(*(r for _u, r in members))
-            intervals = calendar._work_intervals_batch(
-                start, start + timedelta(minutes=1), resources=resources
+        end = start + timedelta(minutes=1)
+        if not users:
+            return users
+        self.env["resource.resource"].flush_model(
+            ["user_id", "active", "calendar_id", "tz", "name"]
+        )
+        self.env["resource.calendar.leaves"].flush_model()
+        # Each user's first active resource, as ``user.resource_ids`` lists them.
+        resources = {
+            user_id: (resource_id, calendar_id, tz)
+            for user_id, resource_id, calendar_id, tz in self.env.execute_query(
+                SQL(
+                    """SELECT DISTINCT ON (r.user_id) r.user_id, r.id, r.calendar_id, r.tz
+                         FROM resource_resource r
+                        WHERE r.user_id = ANY(%s) AND r.active
+                        ORDER BY r.user_id, r.name, r.id""",
+                    users.ids,
+                )
             )
-            working_ids.extend(user_id for user_id, r in members if list(intervals[r.id]))
+        }
+        # Time off touching the moment: of a resource, or public (of a calendar, or of all);
+        # a resource's time off covering the whole moment, by the calendar it is of.
+        on_leave, public, away = set(), set(), defaultdict(set)
+        for resource_id, calendar_id, whole in self.env.execute_query(
+            SQL(
+                """SELECT l.resource_id, l.calendar_id, l.date_from <= %s AND l.date_to >= %s
+                     FROM resource_calendar_leaves l
+                    WHERE l.time_type = 'leave' AND l.date_from <= %s AND l.date_to >= %s
+                      AND (l.resource_id = ANY(%s) OR l.resource_id IS NULL)""",
+                start.replace(tzinfo=None),
+                end.replace(tzinfo=None),
+                end.replace(tzinfo=None),
+                start.replace(tzinfo=None),
+                [resource_id for resource_id, _c, _t in resources.values()],
+            )
+        ):
+            (on_leave if resource_id else public).add(resource_id or calendar_id)
+            if resource_id and whole:
+                away[resource_id].add(calendar_id)
+        team_calendar = team.resource_calendar_id.id
+        working_ids = []
+        # Per calendar: the users, and the resource whose hours are theirs (False: the
+        # calendar's own, in its zone). Users of the same calendar and zone without time off
+        # of their own share the first one's; those off the whole moment are not working; the
+        # others (time off part of the moment, no hours of their own) are computed each.
+        by_calendar = defaultdict(list)
+        first_of_zone = {}
+        for user_id in users.ids:
+            resource_id, calendar_id, tz = resources.get(user_id, (False, False, False))
+            calendar = calendar_id or team_calendar
+            if not calendar:
+                working_ids.append(user_id)
+            elif not resource_id:
+                by_calendar[calendar].append((user_id, False))  # the team's hours and zone
+            elif {None, calendar} & away[resource_id]:
+                continue  # on time off the whole moment (as Odoo counts it: of the calendar)
+            elif not calendar_id or resource_id in on_leave or {None, calendar} & public:
+                by_calendar[calendar].append((user_id, resource_id))
+            else:
+                shared = first_of_zone.setdefault((calendar, tz), resource_id)
+                by_calendar[calendar].append((user_id, shared))
+        # One computation of Odoo's working intervals per calendar, for all its zones.
+        for calendar_id, members in by_calendar.items():
+            computed = self.env["resource.resource"].browse(
+                sorted({resource_id for _u, resource_id in members if resource_id})
+            )
+            # Time off is looked up again only if some touches the moment (read above).
+            leaves = bool(on_leave & set(computed.ids)) or bool({None, calendar_id} & public)
+            intervals = (
+                self.env["resource.calendar"]
+                .browse(calendar_id)
+                ._work_intervals_batch(start, end, resources=computed, compute_leaves=leaves)
+            )
+            working_ids.extend(user_id for user_id, r in members if list(intervals[r]))
         return users.browse(working_ids)

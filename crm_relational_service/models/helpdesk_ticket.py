@@ -121,8 +121,9 @@ class HelpdeskTicket(models.Model):
         help="The sales opportunity an agent raised from this ticket.",
     )
 
-    # Routing counts the open tickets of a team's agents in the ticket's company at every
-    # creation: an index-only scan by agent, company and stage reads their open tickets only.
+    # An agent's open tickets in a company, counted by an index-only scan by agent, company and
+    # stage: when an agent is created, at upgrade, and for the agents' Open Tickets figure
+    # (routing itself reads the load the database keeps, see crm.relational.agent.init).
     _relational_open_load_company_idx = models.Index(
         "(user_id, company_id, stage_id) WHERE active AND user_id IS NOT NULL"
     )
@@ -164,6 +165,7 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------------ knowledge
 
     @api.model
+    @api.readonly
     def relational_article_suggestions(
         self, subject, description, partner_id=False, company_id=False
     ):

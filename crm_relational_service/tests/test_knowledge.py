@@ -41,6 +41,51 @@ class TestKnowledge(ServiceCase):
         self.assertFalse(self.Article._relational_search("warranty"))
         self.assertEqual(self.Article._relational_search("lamp", public_only=True), self.en_lamp)
 
+    def test_arabic_and_persian_searches_find_their_article(self):
+        """Searches as customers type them find the article among the first five: Arabic
+        without the vowel marks and hamza the article is written with, Persian with the model
+        number in Persian digits or typed on an Arabic keyboard, each in its own language."""
+        Article = self.Article
+        articles = {}
+        for number in (204, 205, 206):
+            articles["ar", number] = Article.create(
+                {"name": f"تحديث البرنامج الثابت لطابعة ليزر {number}", "lang": "ar_001",
+                 "body": f"<p>نزّل أحدث برنامج ثابت من صفحة الدعم وشغّل طابعة ليزر {number} "
+                         "مع الضغط على زر القائمة.</p>"}
+            )  # fmt: skip
+            articles["fa", number] = Article.create(
+                {"name": f"باتری چاپگر لیزری {number} زود خالی می‌شود", "lang": "fa_IR",
+                 "body": f"<p>نور صفحه را کم کنید؛ باتری نو چاپگر لیزری {number} یک روز "
+                         "کامل دوام دارد.</p>"}
+            )  # fmt: skip
+            articles["en", number] = Article.create(
+                {"name": f"Laser Printer {number} battery drains quickly", "lang": "en_US",
+                 "body": f"<p>A new battery of the Laser Printer {number} holds a full day; "
+                         "after five hundred charge cycles it should be replaced.</p>"}
+            )  # fmt: skip
+        searches = [
+            # Arabic: no shadda (نزّل, شغّل), bare alef for أحدث, other forms of the words
+            # (الطابعة for لطابعة and طابعة).
+            ("طابعة ليزر 205 نزل احدث", articles["ar", 205]),
+            ("شغل طابعة 206 القائمة", articles["ar", 206]),
+            ("تحديث الطابعة 204 الثابت", articles["ar", 204]),
+            # Persian: the model number in Persian digits, Arabic yeh and kaf, a body phrase.
+            ("چاپگر لیزری ۲۰۵ باتری", articles["fa", 205]),
+            ("باتري چاپگر ليزري 206 كامل", articles["fa", 206]),
+            ("نور صفحه ۲۰۴ دوام", articles["fa", 204]),
+            # English: stems and the title first.
+            ("laser printer 205 batteries replaced", articles["en", 205]),
+        ]
+        for text, expected in searches:
+            with self.subTest(text=text):
+                found = Article._relational_search(text)
+                self.assertEqual(found[:1], expected)
+                # Suggestions (any word) put it first too: title and all words weigh most.
+                suggested = Article._relational_matches(text, match_any=True)
+                self.assertEqual(suggested[0]["id"], expected.id)
+        # All the words must match: a model no article has finds nothing.
+        self.assertFalse(Article._relational_search("چاپگر لیزری ۹۹۹"))
+
     def test_tickets_get_suggestions_and_link_their_solution(self):
         ticket = self._ticket(
             name="Lamp broken", description="<p>The switch does nothing, and the invoice?</p>"

@@ -1,8 +1,9 @@
+import threading
 import uuid
 from datetime import datetime
 
 from freezegun import freeze_time
-from psycopg2.errors import SerializationFailure
+from psycopg2.errors import DeadlockDetected, SerializationFailure
 
 from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, new_test_user
@@ -97,6 +98,31 @@ class TestRouting(ServiceCase):
             ticket = self._ticket(channel_id=phone.id)
         self.assertEqual(ticket.user_id, self.agent_b)
 
+    def test_working_hours_by_zone_and_time_off(self):
+        """Who works now is read set-based but as Odoo's calendars say: each agent's own time
+        zone; time off for the whole moment, or only part of it (still working then)."""
+        Routing = self.env["crm.relational.routing"]
+        agents = self.agent_a | self.agent_b
+        moment = datetime(2026, 11, 25, 10, 0)  # Wednesday 10:00 UTC
+        self.assertEqual(Routing._working(self.team, agents, moment), agents)
+        # 10:00 UTC is 19:00 in Tokyo: outside agent B's hours there.
+        self.agent_b.resource_ids.tz = "Asia/Tokyo"
+        self.assertEqual(Routing._working(self.team, agents, moment), self.agent_a)
+        self.agent_b.resource_ids.tz = "UTC"
+        leave = self.env["resource.calendar.leaves"].create(
+            {"name": "Dentist", "resource_id": self.agent_a.resource_ids.id,
+             "calendar_id": self.calendar.id, "date_from": datetime(2026, 11, 25, 9, 0),
+             "date_to": datetime(2026, 11, 25, 10, 0, 30)}
+        )  # fmt: skip
+        # Back half a minute into the moment's minute: working.
+        self.assertEqual(Routing._working(self.team, agents, moment), agents)
+        leave.date_to = datetime(2026, 11, 25, 11, 0)
+        self.assertEqual(Routing._working(self.team, agents, moment), self.agent_b)
+        # Users without hours of their own work the team's: a public holiday stops them.
+        users = new_test_user(self.env, login="svc_no_resource", groups="base.group_user")
+        self.assertEqual(Routing._working(self.team, users, moment), users)
+        self.assertFalse(Routing._working(self.team, users, datetime(2026, 11, 23, 10, 0)))
+
     @freeze_time(WORKING)
     def test_routing_queries_do_not_grow_with_agents(self):
         """Routing a ticket reads the agents, their hours and their loads set-based: a team of
@@ -135,6 +161,87 @@ class TestRouting(ServiceCase):
         count, ticket = queries(big)
         self.assertEqual(count, small)
         self.assertIn("the fewest of the 12 agents", ticket.relational_routing_note)
+
+    def _loads(self):
+        """{agent: open_ticket_load} as the database keeps it, next to the fresh count."""
+        self.env.flush_all()
+        agents = self.fluent | self.beginner
+        self.env.cr.execute(
+            "SELECT id, open_ticket_load FROM crm_relational_agent WHERE id = ANY(%s)",
+            [agents.ids],
+        )
+        kept = dict(self.env.cr.fetchall())
+        fresh = self.env["crm.relational.routing"]._open_loads(agents.user_id.ids, self.env.company)
+        self.assertEqual(
+            {agent.id: fresh.get(agent.user_id.id, 0) for agent in agents}, kept,
+            "the kept load is the count of the agent's open tickets",
+        )  # fmt: skip
+        return kept[self.fluent.id], kept[self.beginner.id]
+
+    def test_agent_load_is_kept_as_tickets_change(self):
+        """Routing reads each agent's open tickets from a load the database keeps in the
+        same transaction as the tickets: assigning, closing, reopening, handing over,
+        archiving, deleting, and a stage becoming closed all change it."""
+        self.team.relational_routing = False
+        self.assertEqual(self._loads(), (0, 0))
+        tickets = self.env["helpdesk.ticket"].concat(
+            *(self._ticket(user_id=self.agent_a.id, name=f"Load {n}") for n in range(3))
+        )
+        self.assertEqual(self._loads(), (3, 0))
+        tickets[0].stage_id = self.stage_done
+        self.assertEqual(self._loads(), (2, 0))
+        tickets[0].stage_id = self.stage_progress  # reopened
+        tickets[1].user_id = self.agent_b  # handed over
+        self.assertEqual(self._loads(), (2, 1))
+        tickets[2].action_archive()
+        self.assertEqual(self._loads(), (1, 1))
+        tickets[1].unlink()
+        self.assertEqual(self._loads(), (1, 0))
+        # A stage closing the tickets in it: every agent counted afresh.
+        tickets[0].stage_id = self.stage_waiting
+        self.stage_waiting.closed = True
+        self.assertEqual(self._loads(), (0, 0))
+        self.stage_waiting.closed = False
+        self.assertEqual(self._loads(), (1, 0))
+        # An agent created after their tickets starts from their count.
+        self.beginner.unlink()
+        self._ticket(user_id=self.agent_b.id, name="Before the agent")
+        self.beginner = self.env["crm.relational.agent"].create({"user_id": self.agent_b.id})
+        self.assertEqual(self._loads(), (1, 1))
+        self.assertEqual(self.env["crm.relational.agent"]._relational_recount_loads(), 0)
+
+    @freeze_time(WORKING)
+    def test_routing_queries_do_not_grow_with_open_tickets(self):
+        """Routing reads the agents' kept loads: a thousand more open tickets of the team's
+        agents cost no query and no scan of them."""
+        phone = self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_phone")
+        self.fluent.capacity = self.beginner.capacity = 10_000
+
+        def queries():
+            self.team.relational_routing = False
+            ticket = self._ticket(channel_id=phone.id, user_id=False)
+            self.team.relational_routing = True
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.env["crm.relational.routing"]._route(ticket)
+            self.env.flush_all()
+            self.assertTrue(ticket.user_id, ticket.relational_routing_note)
+            return self.env.cr.sql_log_count - before
+
+        queries()  # what is read once per transaction
+        few = queries()
+        before = self._loads()[0]
+        self.env.cr.execute(
+            """INSERT INTO helpdesk_ticket (number, name, description, team_id, user_id, stage_id,
+                                            company_id, active, priority, rating_status)
+               SELECT 'L' || n, 'Load ' || n, '<p>x</p>', %s, %s, %s, %s, TRUE, '1',
+                      'stage_change'
+                 FROM generate_series(1, 1000) n""",
+            [self.team.id, self.agent_a.id, self.stage_new.id, self.env.company.id],
+        )
+        self.assertEqual(self._loads()[0], before + 1000)
+        self.assertEqual(queries(), few)
 
     def test_teams_without_routing_keep_helpdesk_behaviour(self):
         self.team.relational_routing = False
@@ -202,3 +309,82 @@ class TestRoutingConcurrency(TransactionCase):
         finally:
             first.close()
             second.close()
+
+    def test_concurrent_transactions_never_overbook(self):
+        """Six requests creating tickets at the same moment, each in its own transaction and
+        thread, retried as Odoo retries a request that failed to serialize: the two agents of
+        capacity two get two tickets each, never more, and two wait in the queue."""
+        registry = self.env.registry
+        tag = uuid.uuid4().hex[:8]
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            users = env["res.users"].create(
+                [{"name": f"Rush {n} {tag}", "login": f"rush_{n}_{tag}",
+                  "group_ids": [(6, 0, env.ref("helpdesk_mgmt.group_helpdesk_user_own").ids)]}
+                 for n in range(2)]
+            )  # fmt: skip
+            team = env["helpdesk.ticket.team"].create(
+                {"name": f"Rush {tag}", "relational_routing": True,
+                 "resource_calendar_id": False, "user_ids": [(6, 0, users.ids)]}
+            )  # fmt: skip
+            env["crm.relational.agent"].create(
+                [{"user_id": user.id, "capacity": 2} for user in users]
+            )
+            ids = {"team": team.id, "users": users.ids}
+        try:
+            self._rush(registry, ids, requests=6)
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                tickets = env["helpdesk.ticket"].search([("team_id", "=", ids["team"])])
+                self.assertEqual(len(tickets), 6)
+                per_agent = {uid: len(tickets.filtered(lambda t, u=uid: t.user_id.id == u))
+                             for uid in ids["users"]}  # fmt: skip
+                self.assertEqual(per_agent, dict.fromkeys(ids["users"], 2))
+                self.assertEqual(len(tickets.filtered(lambda t: not t.user_id)), 2)
+                agents = env["crm.relational.agent"].search([("user_id", "in", ids["users"])])
+                cr.execute(
+                    "SELECT open_ticket_load FROM crm_relational_agent WHERE id = ANY(%s)",
+                    [agents.ids],
+                )
+                self.assertEqual(sorted(row[0] for row in cr.fetchall()), [2, 2])
+        finally:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["helpdesk.ticket"].search([("team_id", "=", ids["team"])]).unlink()
+                env["crm.relational.agent"].search([("user_id", "in", ids["users"])]).unlink()
+                env["helpdesk.ticket.team"].browse(ids["team"]).unlink()
+                env["res.users"].browse(ids["users"]).action_archive()
+
+    @mute_logger("odoo.sql_db")
+    def _rush(self, registry, ids, requests):
+        start = threading.Barrier(requests)
+        errors, retries = [], []
+
+        def request(n):
+            try:
+                for attempt in range(10):
+                    with registry.cursor() as request_cursor:
+                        env = api.Environment(request_cursor, SUPERUSER_ID, {})
+                        # The transaction's snapshot, taken before the others go.
+                        request_cursor.execute("SELECT 1")
+                        if not attempt:
+                            start.wait(timeout=30)
+                        try:
+                            self._new_ticket(env, ids["team"], f"Rush {n}")
+                            request_cursor.commit()  # the request's own transaction
+                            return
+                        except (SerializationFailure, DeadlockDetected):
+                            request_cursor.rollback()
+                            retries.append(n)
+                errors.append(f"request {n} never went through")
+            except Exception as error:  # reported by the test's thread
+                errors.append(repr(error))
+
+        threads = [threading.Thread(target=request, args=(n,)) for n in range(requests)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual(errors, [])
+        # They did run at once: some had to be run again on fresh data.
+        self.assertTrue(retries)

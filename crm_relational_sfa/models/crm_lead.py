@@ -262,6 +262,7 @@ class CrmLead(models.Model):
             ]
         return context
 
+    @api.readonly
     def action_relational_call_sheet(self):
         """The call sheet of the opportunity's customer."""
         self.ensure_one()

@@ -25,6 +25,7 @@ class CrmRelationalStockLookup(models.AbstractModel):
     _description = "Stock Lookup"
 
     @api.model
+    @api.readonly
     def lookup(self, query, quantity=1.0, uom_id=None, warehouse_ids=None, limit=10):
         """Products matching `query` (part of the name or internal reference, or a barcode),
         with their stock per warehouse and the date each warehouse can promise `quantity`

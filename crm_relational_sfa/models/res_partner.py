@@ -241,6 +241,7 @@ class ResPartner(models.Model):
             return []
         return Model._read_group(domain, groupby, aggregates)
 
+    @api.readonly
     def action_relational_call_sheet(self):
         """The customer's one-page call sheet."""
         self.ensure_one()

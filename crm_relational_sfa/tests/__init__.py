@@ -7,3 +7,4 @@ from . import test_forecast
 from . import test_tours
 from . import test_forecast_movement
 from . import test_security_sfa
+from . import test_forecast_grid

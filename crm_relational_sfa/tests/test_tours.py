@@ -9,6 +9,8 @@ from odoo.tests import HttpCase, new_test_user
 
 from odoo.addons.crm_relational.tests.tours import tour_screenshots
 
+from ..models.crm_relational_forecast import period_bounds
+
 # Modules whose Arabic terms the customer form shows, loaded for the Arabic tour.
 ARABIC_TERMS_MODULES = [
     "base", "web", "mail", "calendar", "contacts", "product", "account", "sales_team", "crm",
@@ -207,3 +209,76 @@ class TestTours(HttpCase):
                 with patch.object(self, "browser_size", "1366x768"), tour_screenshots() as taken:
                     self.start_tour(start, tour, login="tour_rep")
                 self.assertTrue(taken[screenshot].stat().st_size > 10_000)
+
+
+class TestForecastGridTours(HttpCase):
+    """The forecast grid of the sales meeting, in a real browser at a laptop's 1366x768."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rep = new_test_user(
+            cls.env, login="tour_rep", password="tour_rep!", groups="sales_team.group_sale_salesman"
+        )
+        cls.manager = new_test_user(
+            cls.env, login="tour_manager", password="tour_manager!",
+            groups="sales_team.group_sale_manager",
+        )  # fmt: skip
+        cls.team = cls.env["crm.team"].create(
+            {"name": "Tour Levant", "user_id": cls.manager.id,
+             "member_ids": [Command.set(cls.rep.ids)]}
+        )  # fmt: skip
+        customer = cls.env["res.partner"].create({"name": "Tour Trading", "is_company": True})
+        today = fields.Date.today()
+        cls.env["crm.lead"].create(
+            [{"name": name, "type": "opportunity", "partner_id": customer.id,
+              "user_id": cls.rep.id, "team_id": cls.team.id, "expected_revenue": amount,
+              "probability": probability, "date_deadline": today, "forecast_category": category}
+             for name, amount, probability, category in (
+                 ("Tour lamps for the showroom", 1800, 60, "commit"),
+                 ("Tour desk lights", 900, 30, "best_case"))]
+        )  # fmt: skip
+        start, end = period_bounds(today, "quarter")
+        cls.env["crm.relational.sales.target"].create(
+            {"user_id": cls.rep.id, "team_id": cls.team.id, "amount": 5000,
+             "date_from": start, "date_to": end}
+        )  # fmt: skip
+        cls.env["crm.relational.forecast"]._take(cls.env.company)
+
+    def test_rep_submits_manager_adjusts(self):
+        with patch.object(self, "browser_size", "1366x768"):
+            self.start_tour("/odoo/forecast-grid", "crm_relational_forecast_grid_rep",
+                            login="tour_rep")  # fmt: skip
+            Call = self.env["crm.relational.forecast.submission"]
+            call = Call.search([("user_id", "=", self.rep.id), ("kind", "=", "submission")])
+            self.assertEqual((call.commit, call.best_case), (1500.0, 2500.0))
+            self.assertEqual(call.submitted_by_id, self.rep)
+            with tour_screenshots() as taken:
+                self.start_tour("/odoo/forecast-grid", "crm_relational_forecast_grid_manager",
+                                login="tour_manager")  # fmt: skip
+        self.assertTrue(taken["forecast-grid"].stat().st_size > 10_000, "the screenshot is saved")
+        adjusted = Call.search([("user_id", "=", self.rep.id), ("kind", "=", "adjustment")])
+        self.assertEqual((adjusted.commit, adjusted.submitted_by_id), (1200.0, self.manager))
+        self.assertEqual(adjusted.reason, "The showroom deal slips to next month")
+        self.assertEqual(call.exists(), call, "the submission stays in the history")
+
+    def _right_to_left(self, lang, tour, screenshot):
+        if not shutil.which("rtlcss"):
+            self.skipTest("rtlcss is missing: Odoo serves no right-to-left stylesheet without it")
+        self.env["res.lang"]._activate_lang(lang)
+        self.env["ir.module.module"].search(
+            [("name", "in", ARABIC_TERMS_MODULES)]
+        )._update_translations([lang], overwrite=True)
+        self.manager.lang = lang
+        self.env.registry.clear_cache()  # the languages' cached data, read by the web client
+        with patch.object(self, "browser_size", "1366x768"), tour_screenshots() as taken:
+            self.start_tour("/odoo/forecast-grid", tour, login="tour_manager")
+        self.assertTrue(taken[screenshot].stat().st_size > 10_000, "the screenshot is saved")
+
+    def test_grid_right_to_left_in_arabic(self):
+        self._right_to_left("ar_001", "crm_relational_forecast_grid_rtl", "forecast-grid-arabic")
+
+    def test_grid_right_to_left_in_persian(self):
+        self._right_to_left(
+            "fa_IR", "crm_relational_forecast_grid_persian", "forecast-grid-persian"
+        )
