@@ -9,3 +9,5 @@ from . import crm_relational_forecast_model
 from . import crm_relational_forecast
 from . import crm_relational_forecast_line
 from . import crm_relational_forecast_backtest
+from . import product_product
+from . import product_template

@@ -11,6 +11,9 @@ MOVE_TODO = ("waiting", "confirmed", "assigned", "partially_available")
 MAX_RESULTS = 50
 MAX_QUERY_LENGTH = 100
 ALTERNATIVES = 5
+# The products of a category weighed as alternatives: at most this many, so a lookup in a
+# category of thousands stays as quick as in a small one.
+CANDIDATES = 200
 # The lookup rounds the free quantities per warehouse and the quantity asked in another unit:
 # the query that picks the products short of the quantity asked, and their alternatives with
 # that much free, keeps this margin so it never leaves out one the rounded figures would keep.
@@ -59,7 +62,7 @@ class CrmRelationalStockLookup(models.AbstractModel):
         if uom_id:
             uom_id = self._check_id(uom_id, self.env._("The unit"))
         warehouse_domain = self._warehouse_domain(warehouse_ids)
-        stock = self._stock(self._product_domain(query), limit, warehouse_domain, quantity, uom_id)
+        stock = self._stock(self._found(query, limit), warehouse_domain, quantity, uom_id)
         # The products found and their alternatives are read together: one read each of
         # products, templates, variant attributes and units, however many they are.
         products = self.env["product.product"].browse(stock["products"])
@@ -139,12 +142,30 @@ class CrmRelationalStockLookup(models.AbstractModel):
             raise UserError(self.env._("The quantity must be below a trillion."))
         return quantity
 
-    def _product_domain(self, query):
-        return Domain("sale_ok", "=", True) & (
-            Domain("name", "ilike", query)
-            | Domain("default_code", "ilike", query)
-            | Domain("barcode", "=", query)
+    def _found(self, query, limit):
+        """The products the lookup shows, as a query: those of
+        ``search([("sale_ok", "=", True), "|", "|", ("name", "ilike", query),
+        ("default_code", "ilike", query), ("barcode", "=", query)], limit=limit)``, the
+        three matches read apart so that each uses its index (trigram indexes on names and
+        references, the barcodes'), rather than every product scanned for any of them."""
+        Product = self.env["product.product"]
+        Template = self.env["product.template"].with_context(active_test=False)
+        matching = [
+            Product._search(Domain("default_code", "ilike", query)),
+            Product._search(Domain("barcode", "=", query)),
+            Product._search(
+                Domain("product_tmpl_id", "in", Template._search(Domain("name", "ilike", query)))
+            ),
+        ]
+        found = Product._search(Domain("sale_ok", "=", True), limit=limit, order=Product._order)
+        found.add_where(
+            SQL(
+                "%s IN (%s)",
+                SQL.identifier(found.table, "id"),
+                SQL(" UNION ").join(match.select() for match in matching),
+            )
         )
+        return found
 
     def _warehouse_domain(self, warehouse_ids):
         domain = Domain("company_id", "in", self.env.companies.ids)
@@ -171,16 +192,16 @@ class CrmRelationalStockLookup(models.AbstractModel):
             raise UserError(self.env._("Unknown unit of measure %s.", uom_id))
         return uom
 
-    def _stock(self, product_domain, limit, warehouse_domain, quantity, uom_id):
+    def _stock(self, found, warehouse_domain, quantity, uom_id):
         """Everything the lookup shows, in one query over all the warehouses at once.
 
-        Returns ``{"products": [ids found, in Odoo's order], "warehouses": [(id, name)],
+        Returns ``{"products": [ids found, in their order], "warehouses": [(id, name)],
         "quants": {(warehouse, product): (on hand, reserved)}, "in"/"out": {(warehouse,
         product): [(day, quantity)]}, "alternatives": {product: [(alternative, free)]},
         "candidates": [alternative ids]}``.
 
-        The products are the first `limit` matching `product_domain`, the warehouses those
-        matching `warehouse_domain`, as ``search`` would return them. The figures are Odoo's
+        The products are those of the query `found`, the warehouses those matching
+        `warehouse_domain`, as ``search`` would return them. The figures are Odoo's
         own (``product.product._compute_quantities_dict`` in each warehouse's context): a
         warehouse holds the locations under its view location (by their ``parent_path``, as
         Odoo's recursive query of the children); on hand and reserved are the quants there; a
@@ -192,23 +213,21 @@ class CrmRelationalStockLookup(models.AbstractModel):
         Alternatives, for the products with less free than `quantity` (in the unit `uom_id`,
         by default the product's own): other variants of the product, and other products of
         its category, sold and measured in the same unit, with that much free in these
-        warehouses; the most free first, five of each kind.
+        warehouses; the most free first, five of each kind, among the first CANDIDATES such
+        products (by id).
         """
         Product = self.env["product.product"]
         Quant = self.env["stock.quant"].with_context(active_test=False)
         Move = self.env["stock.move"].with_context(active_test=False)
 
-        found = Product._search(product_domain, limit=limit, order=Product._order)
         warehouses = self.env["stock.warehouse"]._search(warehouse_domain, order="sequence, id")
         quants = self._of_products(Quant._search([]), "found")
         moves = self._of_products(Move._search(Domain("state", "in", MOVE_TODO)), "found")
-        candidates = Product._search(Domain("sale_ok", "=", True))
+        candidates = Product._search(Domain("sale_ok", "=", True), limit=CANDIDATES, order="id")
         candidates.add_where(
             SQL(
-                "%(id)s NOT IN (SELECT id FROM found) AND %(template)s IN ("
-                "SELECT template.id FROM product_template template JOIN short_product"
-                " ON template.id = short_product.template_id"
-                " OR template.categ_id = short_product.categ_id)",
+                "EXISTS (SELECT FROM short_product) AND %(id)s NOT IN (SELECT id FROM found)"
+                " AND %(template)s = ANY(ARRAY(SELECT id FROM candidate_template))",
                 id=SQL.identifier(candidates.table, "id"),
                 template=SQL.identifier(candidates.table, "product_tmpl_id"),
             )
@@ -252,10 +271,24 @@ class CrmRelationalStockLookup(models.AbstractModel):
                 ) product
                  WHERE free < requested + %(margin)s
             ),
+            -- only when a product is short: its template (its other variants), and the first
+            -- templates of its category
+            candidate_template AS MATERIALIZED (
+                SELECT template_id AS id FROM short_product
+                 UNION
+                (SELECT template.id
+                   FROM product_template template
+                  WHERE EXISTS (SELECT FROM short_product)
+                    AND template.categ_id IN (SELECT categ_id FROM short_product)
+                  ORDER BY template.id
+                  LIMIT %(candidate_limit)s)
+            ),
             candidate AS (%(candidates)s),
+            -- read by product (a few hundred), not by location (every quant of the warehouses)
+            candidate_quant AS MATERIALIZED (%(candidate_quants)s),
             candidate_free AS (
                 SELECT quant.product_id, SUM(quant.quantity - quant.reserved_quantity) AS free
-                  FROM (%(candidate_quants)s) quant
+                  FROM candidate_quant quant
                   JOIN warehouse_location ON warehouse_location.location_id = quant.location_id
                  GROUP BY quant.product_id
                 HAVING SUM(quant.quantity - quant.reserved_quantity) > 0
@@ -347,6 +380,7 @@ class CrmRelationalStockLookup(models.AbstractModel):
             uom=uom_id,
             margin=SHORT_MARGIN,
             alternatives=ALTERNATIVES,
+            candidate_limit=CANDIDATES,
         )
         stock = {
             "products": [],
@@ -393,7 +427,8 @@ class CrmRelationalStockLookup(models.AbstractModel):
         """`query` (of quants or moves) restricted to the products of the CTE `products`."""
         query.add_where(
             SQL(
-                "%s IN (SELECT id FROM %s)",
+                # an array of ids, that PostgreSQL looks up in the index of products
+                "%s = ANY(ARRAY(SELECT id FROM %s))",
                 SQL.identifier(query.table, "product_id"),
                 SQL.identifier(products),
             )

@@ -275,6 +275,23 @@ class TestStockLookupEveryWarehouse(StockCase):
         self.assertLessEqual(count, 6)
 
 
+class TestStockLookupIndexes(TransactionCase):
+    def test_references_and_categories_are_indexed(self):
+        """The lookup's search by part of a reference, and its alternatives of a category,
+        read indexes: a trigram one on the references (where PostgreSQL has pg_trgm, as for
+        Odoo's own on the names), a plain one on the templates' categories."""
+        self.env.cr.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN"
+            " ('product_product_default_code_trigram', 'product_template_categ_id_index')"
+        )
+        indexes = dict(self.env.cr.fetchall())
+        self.assertIn("(categ_id)", indexes["product_template_categ_id_index"])
+        if self.env.registry.has_trigram:
+            self.assertIn(
+                "gin (default_code gin_trgm_ops)", indexes["product_product_default_code_trigram"]
+            )
+
+
 class TestPromiseEngine(TransactionCase):
     def test_promise_date(self):
         today = fields.Date.today()
