@@ -213,8 +213,9 @@ class CrmRelationalStockLookup(models.AbstractModel):
         Alternatives, for the products with less free than `quantity` (in the unit `uom_id`,
         by default the product's own): other variants of the product, and other products of
         its category, sold and measured in the same unit, with that much free in these
-        warehouses; the most free first, five of each kind, among the first CANDIDATES such
-        products (by id).
+        warehouses; the most free first, five of each kind, weighed among at most CANDIDATES
+        products (by id) of the product's template and of the first CANDIDATES templates of its
+        category (by id).
         """
         Product = self.env["product.product"]
         Quant = self.env["stock.quant"].with_context(active_test=False)
