@@ -192,7 +192,7 @@ class CrmRelationalStockLookup(models.AbstractModel):
             raise UserError(self.env._("Unknown unit of measure %s.", uom_id))
         return uom
 
-    def _stock(self, found, warehouse_domain, quantity, uom_id):
+    def _stock(self, found, warehouse_domain, quantity, uom_id, alternatives=True):
         """Everything the lookup shows, in one query over all the warehouses at once.
 
         Returns ``{"products": [ids found, in their order], "warehouses": [(id, name)],
@@ -215,7 +215,7 @@ class CrmRelationalStockLookup(models.AbstractModel):
         its category, sold and measured in the same unit, with that much free in these
         warehouses; the most free first, five of each kind, weighed among at most CANDIDATES
         products (by id) of the product's template and of the first CANDIDATES templates of its
-        category (by id).
+        category (by id). None without `alternatives`.
         """
         Product = self.env["product.product"]
         Quant = self.env["stock.quant"].with_context(active_test=False)
@@ -270,7 +270,7 @@ class CrmRelationalStockLookup(models.AbstractModel):
                       JOIN uom_uom unit ON unit.id = template.uom_id
                       LEFT JOIN uom_uom asked ON asked.id = %(uom)s
                 ) product
-                 WHERE free < requested + %(margin)s
+                 WHERE %(with_alternatives)s AND free < requested + %(margin)s
             ),
             -- only when a product is short: its template (its other variants), and the first
             -- templates of its category
@@ -382,6 +382,7 @@ class CrmRelationalStockLookup(models.AbstractModel):
             margin=SHORT_MARGIN,
             alternatives=ALTERNATIVES,
             candidate_limit=CANDIDATES,
+            with_alternatives=bool(alternatives),
         )
         stock = {
             "products": [],
