@@ -59,8 +59,8 @@ class CrmRelationalStockLookup(models.AbstractModel):
         query = self._check_query(query)
         quantity = self._check_quantity(quantity)
         limit = max(1, min(self._check_id(limit or 10, self.env._("The limit")), MAX_RESULTS))
-        if uom_id:
-            uom_id = self._check_id(uom_id, self.env._("The unit"))
+        # the web client sends False for no unit
+        uom_id = self._check_id(uom_id, self.env._("The unit")) if uom_id else None
         warehouse_domain = self._warehouse_domain(warehouse_ids)
         stock = self._stock(self._found(query, limit), warehouse_domain, quantity, uom_id)
         # The products found and their alternatives are read together: one read each of

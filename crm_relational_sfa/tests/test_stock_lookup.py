@@ -50,6 +50,9 @@ class TestStockLookup(StockCase):
         self.assertEqual(result["promise_date"], fields.Date.to_string(self.today))
         self.assertFalse(result["short"])
         self.assertEqual(result["lead_time_days"], 7)
+        # As the web client asks, without a unit (False).
+        (same,) = self.Lookup.lookup("LAMP-1", quantity=5, uom_id=False, limit=10)
+        self.assertEqual(same, result)
 
     def test_short_quantity_other_units_and_alternatives(self):
         dozen = self.env.ref("uom.product_uom_dozen")
