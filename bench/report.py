@@ -44,6 +44,14 @@ ROWS = {
     "stock_lookup": [
         ("Stock lookup across all warehouses, p95", "lookup_p95_ms", "ms",
          "qty_available, free_qty, virtual_available per warehouse, p95", "native_p95_ms", "ms"),
+        ("Stock lookup: queries per lookup, p50", "lookup_queries_p50", "",
+         "queries of those native reads, p50", "native_queries_p50", ""),
+        ("Stock lookup, data set with 10 warehouses and 20,000 products, p95",
+         "variant_lookup_p95_ms", "ms",
+         "the same native reads in each of the 10 warehouses, p95", "variant_native_p95_ms", "ms"),
+        ("Stock lookup, 10 warehouses and 20,000 products: queries per lookup, p50",
+         "variant_lookup_queries_p50", "",
+         "queries of those native reads, p50", "variant_native_queries_p50", ""),
     ],
     "forecast": [
         ("Forecast of all open opportunities (P10/P50/P90 per owner and period)",

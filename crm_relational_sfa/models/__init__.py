@@ -11,3 +11,5 @@ from . import crm_relational_forecast_line
 from . import crm_relational_forecast_backtest
 from . import crm_relational_forecast_submission
 from . import crm_relational_forecast_grid
+from . import product_product
+from . import product_template

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
 
 from ..number_limits import MAX_AMOUNT, MAX_QUANTITY, check_number_limits
 
@@ -75,9 +76,18 @@ class CrmRelationalLeadLine(models.Model):
         for company, lines in self.grouped(
             lambda line: line.company_id or self.env.company
         ).items():
-            warehouses = self.env["stock.warehouse"].search([("company_id", "=", company.id)])
             products = lines.product_id.filtered("is_storable")
-            stock = Lookup._stock(products, warehouses) if products else {}
+            stock = (
+                Lookup._stock(
+                    products._as_query(),
+                    Domain("company_id", "=", company.id),
+                    1.0,
+                    None,
+                    alternatives=False,
+                )
+                if products
+                else {"warehouses": []}
+            )
             today = fields.Date.context_today(self)
             for line in lines:
                 if line.product_id not in products or line.quantity <= 0:
@@ -86,7 +96,7 @@ class CrmRelationalLeadLine(models.Model):
                 asked = line.uom_id._compute_quantity(line.quantity, line.product_id.uom_id)
                 per_warehouse = [
                     Lookup._warehouse_result(line.product_id, warehouse, stock, asked, today)
-                    for warehouse in warehouses
+                    for warehouse in stock["warehouses"]
                 ]
                 free = sum(w["free"] for w in per_warehouse)
                 line.free_qty = line.product_id.uom_id._compute_quantity(

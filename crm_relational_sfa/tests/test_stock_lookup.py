@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from lxml import etree
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
@@ -50,6 +50,9 @@ class TestStockLookup(StockCase):
         self.assertEqual(result["promise_date"], fields.Date.to_string(self.today))
         self.assertFalse(result["short"])
         self.assertEqual(result["lead_time_days"], 7)
+        # As the web client asks, without a unit (False).
+        (same,) = self.Lookup.lookup("LAMP-1", quantity=5, uom_id=False, limit=10)
+        self.assertEqual(same, result)
 
     def test_short_quantity_other_units_and_alternatives(self):
         dozen = self.env.ref("uom.product_uom_dozen")
@@ -88,6 +91,208 @@ class TestStockLookup(StockCase):
         abroad = self.env["stock.warehouse"].search([("company_id", "=", other.id)])
         (result,) = self.Lookup.with_user(self.rep).lookup("bond", warehouse_ids=abroad.ids)
         self.assertEqual(result["warehouses"], [])
+
+
+class TestStockLookupEveryWarehouse(StockCase):
+    """Odoo's own figures in every warehouse, whatever moves the stock: reservations, receipts
+    and deliveries, a transfer between two warehouses, a warehouse receiving in three steps and
+    delivering in three, variants, and a product of another company; in a fixed number of
+    queries whatever the number of warehouses."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.riyadh.company_id
+        cls.dammam = cls.env["stock.warehouse"].create(
+            {"name": "Dammam", "code": "DMM", "reception_steps": "three_steps",
+             "delivery_steps": "pick_pack_ship"}
+        )  # fmt: skip
+        Quant = cls.env["stock.quant"]
+        Quant._update_available_quantity(cls.lamp, cls.dammam.lot_stock_id, 8)
+        cls.sell(cls.env["res.partner"].create({"name": "Gulf Buyer"}), cls.dammam, 5, None)
+        cls.receive(cls.dammam, cls.lamp, 12, days=3)
+        # Two lamps on their way from Riyadh to Jeddah: out of the one, into the other.
+        transfer = cls.env["stock.picking"].create(
+            {
+                "picking_type_id": cls.riyadh.int_type_id.id,
+                "location_id": cls.riyadh.lot_stock_id.id,
+                "location_dest_id": cls.jeddah.lot_stock_id.id,
+                "move_ids": [
+                    Command.create({"product_id": cls.lamp.id, "product_uom_qty": 2,
+                                    "location_id": cls.riyadh.lot_stock_id.id,
+                                    "location_dest_id": cls.jeddah.lot_stock_id.id})
+                ],
+            }
+        )  # fmt: skip
+        transfer.action_confirm()
+        # A desk lamp in two colours, stocked in different warehouses.
+        colour = cls.env["product.attribute"].create(
+            {"name": "Colour", "create_variant": "always",
+             "value_ids": [Command.create({"name": "Red"}), Command.create({"name": "Blue"})]}
+        )  # fmt: skip
+        template = cls.env["product.template"].create(
+            {"name": "Desk Lamp", "is_storable": True, "categ_id": cls.lamp.categ_id.id,
+             "attribute_line_ids": [Command.create({"attribute_id": colour.id,
+                                                    "value_ids": colour.value_ids.ids})]}
+        )  # fmt: skip
+        cls.red, cls.blue = template.product_variant_ids
+        cls.red.default_code, cls.blue.default_code = "DESK-RED", "DESK-BLUE"
+        Quant._update_available_quantity(cls.red, cls.riyadh.lot_stock_id, 6)
+        Quant._update_available_quantity(cls.blue, cls.jeddah.lot_stock_id, 9)
+        cls.receive(cls.riyadh, cls.blue, 4, days=1)
+        # A lamp of another company, stocked in that company's warehouse.
+        cls.abroad = cls.env["res.company"].create({"name": "Lamp Co Abroad"})
+        cls.muscat = cls.env["stock.warehouse"].search([("company_id", "=", cls.abroad.id)])
+        cls.abroad_lamp = cls.env["product.product"].create(
+            {"name": "Bond Lamp Abroad", "default_code": "LAMP-ABROAD", "is_storable": True,
+             "company_id": cls.abroad.id}
+        )  # fmt: skip
+        Quant.with_company(cls.abroad)._update_available_quantity(
+            cls.abroad_lamp, cls.muscat.lot_stock_id, 7
+        )
+        cls.receive(cls.muscat, cls.abroad_lamp, 5, days=4)
+        cls.both = new_test_user(
+            cls.env, login="lookup_both", groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id, company_ids=[Command.set([cls.company.id, cls.abroad.id])],
+        )  # fmt: skip
+
+    @classmethod
+    def receive(cls, warehouse, product, quantity, days):
+        vendors = cls.env.ref("stock.stock_location_suppliers")
+        kind = warehouse.in_type_id
+        receipt = cls.env["stock.picking"].with_company(warehouse.company_id).create(
+            {
+                "picking_type_id": kind.id,
+                "location_id": vendors.id,
+                "location_dest_id": kind.default_location_dest_id.id,
+                "scheduled_date": fields.Datetime.now() + timedelta(days=days),
+                "move_ids": [
+                    Command.create({"product_id": product.id, "product_uom_qty": quantity,
+                                    "location_id": vendors.id,
+                                    "location_dest_id": kind.default_location_dest_id.id})
+                ],
+            }
+        )  # fmt: skip
+        receipt.action_confirm()
+        return receipt
+
+    def assert_odoo_figures(self, user, query, companies):
+        """Every product found, in every warehouse: the figures of Odoo's own fields read by
+        the same user in that warehouse's context; the totals, those of all the warehouses."""
+        Lookup = self.Lookup.with_user(user).with_context(allowed_company_ids=companies.ids)
+        results = Lookup.lookup(query, quantity=1)
+        self.assertTrue(results)
+        products = self.env["product.product"].with_user(user)
+        products = products.with_context(allowed_company_ids=companies.ids)
+        warehouses = self.env["stock.warehouse"].search([("company_id", "in", companies.ids)])
+        for result in results:
+            product = products.browse(result["product_id"])
+            self.assertEqual(
+                [w["warehouse_id"] for w in result["warehouses"]], warehouses.ids, product.name
+            )
+            for ours in result["warehouses"]:
+                odoo = product.with_context(warehouse_id=ours["warehouse_id"])
+                self.assertEqual(
+                    (ours["on_hand"], ours["reserved"], ours["free"], ours["forecast"],
+                     ours["incoming"], ours["outgoing"]),
+                    (odoo.qty_available, odoo.qty_available - odoo.free_qty, odoo.free_qty,
+                     odoo.virtual_available, odoo.incoming_qty, odoo.outgoing_qty),
+                    f"{product.display_name} in {ours['name']}",
+                )  # fmt: skip
+            self.assertEqual(
+                (result["on_hand"], result["free"], result["forecast"]),
+                (product.qty_available, product.free_qty, product.virtual_available),
+                product.display_name,
+            )
+        return {result["product_id"]: self.by_warehouse(result) for result in results}
+
+    def test_figures_equal_odoo_own_in_every_warehouse(self):
+        found = self.assert_odoo_figures(self.rep, "lamp", self.company)
+        ours = {self.lamp.id, self.other_lamp.id, self.red.id, self.blue.id}
+        self.assertLessEqual(ours, set(found))
+        lamp = found[self.lamp.id]
+        # By hand: Dammam has 8 on hand, 5 reserved by the pick of its three-step delivery,
+        # 12 coming; Riyadh sends 2 of its 10 to Jeddah (reserved there), Jeddah gets them.
+        dammam = lamp[self.dammam.id]
+        self.assertEqual((dammam["on_hand"], dammam["reserved"], dammam["free"]), (8, 5, 3))
+        self.assertEqual(dammam["incoming"], 12)
+        self.assertEqual((lamp[self.riyadh.id]["reserved"], lamp[self.riyadh.id]["outgoing"]),
+                         (5, 5))  # fmt: skip
+        self.assertEqual(lamp[self.jeddah.id]["incoming"], 22)
+        self.assertEqual(found[self.blue.id][self.riyadh.id]["incoming"], 4)
+        self.assertEqual(found[self.red.id][self.riyadh.id]["on_hand"], 6)
+
+    def test_product_of_another_company(self):
+        self.assertFalse(self.Lookup.with_user(self.rep).lookup("LAMP-ABROAD"))
+        found = self.assert_odoo_figures(self.both, "bond lamp", self.company | self.abroad)
+        self.assertEqual(set(found), {self.lamp.id, self.abroad_lamp.id})
+        muscat = found[self.abroad_lamp.id][self.muscat.id]
+        self.assertEqual((muscat["on_hand"], muscat["incoming"], muscat["forecast"]), (7, 5, 12))
+        self.assertEqual(found[self.abroad_lamp.id][self.riyadh.id]["on_hand"], 0)
+
+    def test_variants_then_the_category_as_alternatives(self):
+        (red,) = self.Lookup.with_user(self.rep).lookup("DESK-RED", quantity=7)
+        self.assertTrue(red["short"])
+        # The other colour first, then the lamps of the category with 7 free, most free first:
+        # the other lamp's 25 in Jeddah; the lamp's 5 in Riyadh (10 less 3 sold and 2 sent)
+        # and 3 in Dammam (8 less 5 picked); none free in Jeddah.
+        self.assertEqual(
+            [(a["product_id"], a["free"]) for a in red["alternatives"]],
+            [(self.blue.id, 9), (self.other_lamp.id, 25), (self.lamp.id, 8)],
+        )
+
+    def test_query_count_does_not_grow_with_the_warehouses(self):
+        Lookup = self.Lookup.with_user(self.rep)
+
+        def measured(query, **kwargs):
+            Lookup.lookup(query, **kwargs)  # the caches of rules and settings warm up once
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            results = Lookup.lookup(query, **kwargs)
+            return self.cr.sql_log_count - before, results
+
+        two = [self.riyadh.id, self.jeddah.id]
+        count, (result,) = measured("LAMP-1", quantity=5, warehouse_ids=two)
+        self.assertEqual(len(result["warehouses"]), 2)
+        self.assertLessEqual(count, 6)
+        Quant = self.env["stock.quant"]
+        for number in range(7):
+            warehouse = self.env["stock.warehouse"].create(
+                {"name": f"Depot {number}", "code": f"DP{number}"}
+            )
+            Quant._update_available_quantity(self.lamp, warehouse.lot_stock_id, number + 1)
+            self.receive(warehouse, self.lamp, 10, days=number)
+        count, (result,) = measured("LAMP-1", quantity=5)
+        self.assertEqual(len(result["warehouses"]), 10)
+        self.assertLessEqual(count, 6)
+        self.assertEqual(result["on_hand"], self.lamp.qty_available)
+        # Short of the quantity: the alternatives cost no more queries, nor does another unit.
+        count, (result,) = measured("LAMP-1", quantity=20, warehouse_ids=two)
+        self.assertEqual(result["alternatives"][0]["product_id"], self.other_lamp.id)
+        self.assertLessEqual(count, 6)
+        dozen = self.env.ref("uom.product_uom_dozen")
+        count, (result,) = measured("LAMP-1", quantity=2, uom_id=dozen.id, warehouse_ids=two)
+        self.assertEqual(result["requested_quantity"], 24)
+        self.assertEqual(result["alternatives"][0]["product_id"], self.other_lamp.id)
+        self.assertLessEqual(count, 6)
+
+
+class TestStockLookupIndexes(TransactionCase):
+    def test_references_and_categories_are_indexed(self):
+        """The lookup's search by part of a reference, and its alternatives of a category,
+        read indexes: a trigram one on the references (where PostgreSQL has pg_trgm, as for
+        Odoo's own on the names), a plain one on the templates' categories."""
+        self.env.cr.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN"
+            " ('product_product_default_code_trigram', 'product_template_categ_id_index')"
+        )
+        indexes = dict(self.env.cr.fetchall())
+        self.assertIn("(categ_id)", indexes["product_template_categ_id_index"])
+        if self.env.registry.has_trigram:
+            self.assertIn(
+                "gin (default_code gin_trgm_ops)", indexes["product_product_default_code_trigram"]
+            )
 
 
 class TestPromiseEngine(TransactionCase):
