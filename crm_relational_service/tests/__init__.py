@@ -9,3 +9,4 @@ from . import test_bulk_routing
 from . import test_portal
 from . import test_tours
 from . import test_security_service
+from . import test_timeline_store
