@@ -130,33 +130,18 @@ def _read_by_id_times(env, partners):
 
 def _write_times(env, partners):
     """Seconds to confirm an order and to post a message, per customer, with the timeline's
-    triggers on for every other customer and off for the others (switched in this transaction
-    only): ``{True: (orders, messages), False: (orders, messages)}``."""
+    triggers on for every other customer and off for the others (``SYNC_SETTING``, for this
+    transaction only): ``{True: (orders, messages), False: (orders, messages)}``."""
     from odoo import Command
     from odoo.tools import SQL
 
-    Timeline = env["crm.relational.timeline"]
-    env.cr.execute(
-        SQL(
-            """SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-                WHERE NOT t.tgisinternal AND t.tgname LIKE %s""",
-            f"{Timeline._table}_sync_%",
-        )
-    )
-    triggers = env.cr.fetchall()
+    from odoo.addons.crm_relational.report.crm_relational_timeline import SYNC_SETTING
+
     product = env["product.product"].search([("sale_ok", "=", True)], limit=1)
     times = {True: ([], []), False: ([], [])}
     for number, partner in enumerate(partners):
         on = bool(number % 2)
-        for trigger, table in triggers:
-            env.cr.execute(
-                SQL(
-                    "ALTER TABLE %s %s TRIGGER %s",
-                    SQL.identifier(table),
-                    SQL("ENABLE" if on else "DISABLE"),
-                    SQL.identifier(trigger),
-                )
-            )
+        env.cr.execute(SQL("SELECT set_config(%s, %s, TRUE)", SYNC_SETTING, "on" if on else "off"))
         orders, messages = times[on]
         started = time.perf_counter()
         order = env["sale.order"].create(

@@ -3,6 +3,7 @@ import hashlib
 
 from odoo import api, fields, models, tools
 from odoo.fields import Domain
+from odoo.orm.domains import DomainAnd, DomainCondition
 from odoo.tools import SQL
 from odoo.tools.sql import TableKind, table_kind
 
@@ -37,6 +38,11 @@ OUTCOMES = [
     ("on_time", "On Time"),
     ("late", "Late"),
 ]
+
+
+# A bulk load may switch the triggers off for its transaction (``SET LOCAL
+# crm_relational.timeline_sync = off``), then reconcile the table once (``_timeline_reconcile``).
+SYNC_SETTING = "crm_relational.timeline_sync"
 
 
 class CrmRelationalTimeline(models.Model):
@@ -131,7 +137,8 @@ class CrmRelationalTimeline(models.Model):
         if not (self.env.su or kwargs.get("bypass_access")):
             # A user sees the interactions whose document they may read, under Odoo's own
             # rules of that document (search, read, group by and count alike).
-            domain = Domain(domain) & self._timeline_readable_domain()
+            domain = Domain(domain)
+            domain &= self._timeline_readable_domain(few=self._timeline_few_rows(domain))
         return super()._search(domain, offset=offset, limit=limit, order=order, **kwargs)
 
     def _check_access(self, operation):
@@ -174,15 +181,36 @@ class CrmRelationalTimeline(models.Model):
         }
 
     @api.model
-    def _timeline_readable_domain(self):
+    def _timeline_few_rows(self, domain):
+        """Whether ``domain`` keeps a few rows only, found by index: some customers' rows
+        (a customer's timeline, the interaction counts of a page of partners) or rows by id."""
+        conditions = [domain] if isinstance(domain, DomainCondition) else []
+        if isinstance(domain, DomainAnd):
+            conditions = [child for child in domain.children if isinstance(child, DomainCondition)]
+        return any(
+            condition.field_expr in ("id", "partner_id")
+            and (
+                condition.operator == "="
+                or (
+                    condition.operator == "in"
+                    and isinstance(condition.value, (list, tuple, set, frozenset))
+                    and len(condition.value) <= 1000
+                )
+            )
+            for condition in conditions
+        )
+
+    @api.model
+    def _timeline_readable_domain(self, few=False):
         """The rows whose document the current user may read: its model's access rights and
         record rules (own documents, teams, companies, any rule an administrator adds).
 
-        Per document model, the row's document among the documents the model's own
-        ``_search`` finds as the user: ``res_id IN (...)``, a sub-query that does not depend
-        on the row. PostgreSQL plans it both ways and keeps the cheaper one for the rows at
-        hand: one primary key lookup per row for a customer's few rows, or the user's
-        readable documents hashed once for the whole timeline (the manager's view).
+        Per document model, the row's document among those the model's own ``_search``
+        finds as the user. For ``few`` rows (a customer's timeline, rows by id), a correlated
+        ``EXISTS``: one primary key lookup per row. Otherwise (the manager's view over the
+        whole timeline) ``res_id IN (...)``: the user's readable documents hashed once.
+        PostgreSQL cannot pick between the two itself: an ``IN`` it does not hash scans the
+        user's documents for every row, and an ``EXISTS`` in a disjunction is never hashed.
         """
         models_ = sorted(
             model
@@ -202,14 +230,23 @@ class CrmRelationalTimeline(models.Model):
                     # No rule restricts the user on this model: every document exists.
                     branches.append(is_model)
                     continue
-                branches.append(
-                    SQL(
-                        "(%s AND %s IN (%s))",
-                        is_model,
+                if few:
+                    documents.add_where(
+                        SQL(
+                            "%s = %s",
+                            SQL.identifier(documents.table, "id"),
+                            SQL.identifier(alias, "res_id"),
+                        )
+                    )
+                    # OFFSET 0 keeps the test row by row, by primary key.
+                    test = SQL("EXISTS (%s OFFSET 0)", documents.select("1"))
+                else:
+                    test = SQL(
+                        "%s IN (%s)",
                         SQL.identifier(alias, "res_id"),
                         documents.select(SQL.identifier(documents.table, "id")),
                     )
-                )
+                branches.append(SQL("(%s AND %s)", is_model, test))
             return SQL("(%s)", SQL(" OR ").join(branches)) if branches else SQL("FALSE")
 
         def readable(row):
@@ -361,7 +398,8 @@ class CrmRelationalTimeline(models.Model):
     @api.model
     def _timeline_reconcile(self):
         """Make the whole table equal to the view, in one set-based statement: after a bulk
-        load or an import with the triggers off, and every day for what no trigger sees.
+        load or an import with the triggers off (``SYNC_SETTING``), and every day for what no
+        trigger sees.
         Returns the number of rows inserted or updated (deleted rows are not counted)."""
         # One at a time: two would write the same rows, and one would fail on them.
         advisory_lock(self.env.cr, "timeline_reconcile", 0, wait=True)
@@ -560,7 +598,10 @@ class CrmRelationalTimeline(models.Model):
             body = SQL(
                 """DECLARE keys integer[];
                    BEGIN
-                     IF to_regclass(%(view)s) IS NULL THEN RETURN NULL; END IF;
+                     IF to_regclass(%(view)s) IS NULL
+                        OR current_setting(%(switch)s, TRUE) = 'off' THEN
+                         RETURN NULL;
+                     END IF;
                      IF TG_OP = 'INSERT' THEN %(insert)s
                      ELSIF TG_OP = 'UPDATE' THEN %(update)s
                      ELSE %(delete)s
@@ -568,13 +609,17 @@ class CrmRelationalTimeline(models.Model):
                      RETURN NULL;
                    END""",
                 view=self._timeline_source_view(),
+                switch=SYNC_SETTING,
                 insert=SQL("\n").join(blocks["INSERT"]) or SQL("NULL;"),
                 update=SQL("\n").join(blocks["UPDATE"]) or SQL("NULL;"),
                 delete=SQL("\n").join(blocks["DELETE"]) or SQL("NULL;"),
             )
             cr.execute(
                 SQL(
-                    """CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS %s""",
+                    # One plan per statement and connection, kept: planning the view's
+                    # branches costs far more than refreshing a few rows by their keys.
+                    """CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql
+                       SET plan_cache_mode = force_generic_plan AS %s""",
                     SQL.identifier(function),
                     cr.mogrify(body).decode(),
                 )

@@ -84,10 +84,17 @@ class TestTimelineStoreTickets(ServiceCase):
         ticket = self._ticket(name="Urgent")
         self.assertTrue(ticket.ticket_sla_ids)
         self.assertNotEqual(self.outcome(ticket), "sla_breached")
-        # The deadline moved to the past by a write: the trigger on the service levels.
-        ticket.ticket_sla_ids.write(
-            {"state": "in_progress", "deadline": fields.Datetime.now() - timedelta(hours=1)}
+        # The deadline moved to the past in SQL: the trigger on the service levels.
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE helpdesk_ticket_sla SET state = 'in_progress', deadline = %s"
+                " WHERE ticket_id = %s",
+                fields.Datetime.now() - timedelta(hours=1),
+                ticket.id,
+            )
         )
+        ticket.ticket_sla_ids.invalidate_recordset()
         self.assertEqual(self.outcome(ticket), "sla_breached")
         self.assertStoreEqualsView("deadline passed")
         # Time alone: the row as stored before the deadline, the hourly job catches up.
@@ -99,6 +106,7 @@ class TestTimelineStoreTickets(ServiceCase):
                 ticket.id,
             )
         )
-        self.env.ref("crm_relational.ir_cron_timeline_time_bound").method_direct_trigger()
+        # The job's own code, in this transaction (the scheduler would run it in its own).
+        self.env.ref("crm_relational.ir_cron_timeline_time_bound").ir_actions_server_id.run()
         self.assertEqual(self.outcome(ticket), "sla_breached")
         self.assertStoreEqualsView("after the hourly job")
