@@ -420,7 +420,9 @@ class CrmRelationalTimeline(models.Model):
                 2,
                 SQL(
                     """SELECT t.source_key FROM %s t
-                        WHERE t.source = 2 AND t.outcome = 'open'""",
+                         JOIN account_move am ON am.id = t.source_key
+                        WHERE t.source = 2 AND t.outcome = 'open'
+                          AND am.invoice_date_due < CURRENT_DATE""",
                     SQL.identifier(self._table),
                 ),
             )
