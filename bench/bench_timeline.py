@@ -12,6 +12,9 @@ The same customer timeline and manager's view are then measured as a salesperson
 Documents Only* (the busiest one of the data set, restricted for the run and rolled back), ours
 (every row checked against the user's own rules of its document) against the native reads as
 that user, on customers that salesperson sells to.
+Since the timeline is a table kept up to date by triggers, the run also measures what keeping
+it costs the writes: confirming orders and posting messages with the triggers on and off (in
+the same transaction, rolled back), and reading rows by id as the salesperson.
 Writes a JSON line to bench/results/<size>/timeline.json.
 """
 
@@ -111,6 +114,53 @@ def _own_documents_salesperson(env):
     return user, env["res.partner"].browse([row[0] for row in env.cr.fetchall()])
 
 
+def _read_by_id_times(env, partners):
+    """Per customer: seconds to read its timeline rows by id (as a list view's ``web_read``
+    does after its search), as ``env``'s user."""
+    Timeline = env["crm.relational.timeline"]
+    times = []
+    for partner in partners:
+        ids = Timeline.search([("partner_id", "=", partner.id)], limit=80).ids
+        Timeline.invalidate_model()
+        started = time.perf_counter()
+        Timeline.browse(ids).read(["date", "kind", "name", "amount"])
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def _write_times(env, partners):
+    """Seconds to confirm an order and to post a message, per customer, with the timeline's
+    triggers on for every other customer and off for the others (``SYNC_SETTING``, for this
+    transaction only): ``{True: (orders, messages), False: (orders, messages)}``."""
+    from odoo import Command
+    from odoo.tools import SQL
+
+    from odoo.addons.crm_relational.report.crm_relational_timeline import SYNC_SETTING
+
+    product = env["product.product"].search([("sale_ok", "=", True)], limit=1)
+    times = {True: ([], []), False: ([], [])}
+    for number, partner in enumerate(partners):
+        on = bool(number % 2)
+        env.cr.execute(SQL("SELECT set_config(%s, %s, TRUE)", SYNC_SETTING, "on" if on else "off"))
+        orders, messages = times[on]
+        started = time.perf_counter()
+        order = env["sale.order"].create(
+            {"partner_id": partner.id,
+             "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})]}
+        )  # fmt: skip
+        order.action_confirm()
+        env.flush_all()
+        orders.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        partner.message_post(
+            body="Benchmark", message_type="email", author_id=partner.id,
+            subtype_xmlid="mail.mt_comment",
+        )  # fmt: skip
+        env.flush_all()
+        messages.append(time.perf_counter() - started)
+    return times
+
+
 def main(argv=None):
     parser = common.parser(__doc__)
     parser.add_argument("--sample", type=int, default=200)
@@ -148,6 +198,11 @@ def main(argv=None):
         started = time.perf_counter()
         _native_manager_view(rep_env)
         rep_native_grouped_seconds = time.perf_counter() - started
+        rep_read_by_id = _read_by_id_times(rep_env, rep_partners.with_env(rep_env)[:50])
+        cr.rollback()
+
+        writes = _write_times(env, partners[:40])
+        (orders_on, messages_on), (orders_off, messages_off) = writes[True], writes[False]
         cr.rollback()
 
     result = {
@@ -180,6 +235,14 @@ def main(argv=None):
         "own_documents_ratio_manager_view": round(
             rep_native_grouped_seconds / rep_grouped_seconds, 1
         ),
+        "own_documents_read_80_rows_by_id_p50_ms": round(
+            statistics.median(rep_read_by_id) * 1000, 1
+        ),
+        # What keeping the table costs the writes (same run, triggers on and off).
+        "confirm_order_p50_ms": round(statistics.median(orders_on) * 1000, 1),
+        "confirm_order_without_triggers_p50_ms": round(statistics.median(orders_off) * 1000, 1),
+        "post_message_p50_ms": round(statistics.median(messages_on) * 1000, 1),
+        "post_message_without_triggers_p50_ms": round(statistics.median(messages_off) * 1000, 1),
     }
     common.record("timeline", result, args)
 

@@ -2,7 +2,7 @@
     "name": "CRM Relational Intelligence",
     "summary": "Relationship value, stage, type and health of every customer, "
     "computed from sales, invoices, payments, deliveries and interactions",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "crm_relational developers",
@@ -46,4 +46,5 @@
     },
     "external_dependencies": {"python": ["numpy", "scipy"]},
     "application": True,
+    "uninstall_hook": "uninstall_hook",
 }

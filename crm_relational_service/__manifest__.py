@@ -2,7 +2,7 @@
     "name": "CRM Relational Service",
     "summary": "Service tickets tied to the customer relationship and the back office: SLA on "
     "business hours, skills-based routing, knowledge base, satisfaction",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "After-Sales",
     "license": "AGPL-3",
     "author": "crm_relational developers",

@@ -20,6 +20,8 @@ LOCK_KEYS = {
     "forecast_fit": 2_918_434,
     # A bulk routing run (id: the run), and the start of one (id: minus the company).
     "ticket_routing": 2_918_437,
+    # The reconciliation of the whole timeline table with its view (id: 0).
+    "timeline_reconcile": 2_918_438,
 }
 UNFINISHED = ("queued", "running")
 

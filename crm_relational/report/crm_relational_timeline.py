@@ -1,8 +1,13 @@
 import functools
+import hashlib
 
 from odoo import api, fields, models, tools
 from odoo.fields import Domain
+from odoo.orm.domains import DomainAnd, DomainCondition
 from odoo.tools import SQL
+from odoo.tools.sql import TableKind, table_kind
+
+from ..models.crm_relational_job import advisory_lock
 
 KINDS = [
     ("sale_order", "Sale Order"),
@@ -35,12 +40,29 @@ OUTCOMES = [
 ]
 
 
+# A bulk load may switch the triggers off for its transaction (``SET LOCAL
+# crm_relational.timeline_sync = off``), then reconcile the table once (``_timeline_reconcile``).
+SYNC_SETTING = "crm_relational.timeline_sync"
+
+
 class CrmRelationalTimeline(models.Model):
     """One interaction with a customer, from any source: the 360-degree timeline.
 
-    An SQL view over the back-office and communication records, one ``SELECT`` per source
-    (``_timeline_sources``). Other addons add sources by extending that method and the
-    ``kind`` selection; ``init`` rebuilds the view whenever one of them is installed or upgraded.
+    A table kept equal to an SQL view over the back-office and communication records (the
+    view ``crm_relational_timeline_source``, one ``SELECT`` per source: ``_timeline_sources``).
+    Reading the view means running every source's joins on every read; the table holds their
+    result, indexed by customer and by kind and date, so that a customer's timeline and the
+    manager's monthly view cost what reading the documents themselves costs.
+
+    The table follows its sources incrementally: PostgreSQL triggers on every table the view
+    reads (``_timeline_dependencies``) refresh, at the end of each statement that changed
+    them, the rows of the documents that statement touched: ORM writes, stored fields
+    recomputed at flush, imports in SQL alike. What no trigger can follow (time: an invoice
+    falls overdue, a ticket misses its service level) is refreshed by the hourly job, and the
+    daily job reconciles the whole table with the view (``_timeline_reconcile``). Other addons
+    add sources by extending ``_timeline_sources``, ``_timeline_dependencies`` and the ``kind``
+    selection; ``init`` rebuilds the view and the triggers, and reconciles the table when a
+    source changed.
     """
 
     _name = "crm.relational.timeline"
@@ -71,32 +93,52 @@ class CrmRelationalTimeline(models.Model):
     res_id = fields.Many2oneReference(string="Document", model_field="res_model", readonly=True)
 
     def init(self):
-        # Customers erased at their request ("Forget this customer") are in no branch: the
-        # filter is pushed into each one, after its own index lookups.
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
+        cr = self.env.cr
+        # Before 19.0.1.2.0 the timeline was the view itself.
+        tools.drop_view_if_exists(cr, self._table)
+        source = self._timeline_source_view()
+        tools.drop_view_if_exists(cr, source)
+        query = self._timeline_view_query()
+        cr.execute(SQL("CREATE VIEW %s AS (%s)", SQL.identifier(source), query))
+        created = self._timeline_create_table()
+        self._timeline_install_triggers()
+        digest = self._timeline_digest(query)
+        cr.execute(SQL("SELECT obj_description(%s::regclass, 'pg_class')", self._table))
+        if created or cr.fetchone()[0] != digest:
+            # A new table, or a source changed (an addon installed or upgraded): the table
+            # takes the view's rows, writing only those that differ.
+            self._timeline_reconcile()
+            cr.execute(SQL("COMMENT ON TABLE %s IS %s", SQL.identifier(self._table), digest))
+
+    def _register_hook(self):
+        # An addon with sources was uninstalled (its tables or columns dropped, the view with
+        # them): the view, the triggers and the table follow the sources left.
+        super()._register_hook()
+        cr = self.env.cr
+        if table_kind(cr, self._table) != TableKind.Regular:
+            return
+        cr.execute(
             SQL(
-                """CREATE VIEW %s AS (
-                    SELECT * FROM (%s) AS interaction
-                     WHERE interaction.partner_id <> ALL (ARRAY(
-                           SELECT forgotten.id FROM res_partner forgotten
-                            WHERE forgotten.relational_forgotten))
-                )""",
-                SQL.identifier(self._table),
-                SQL("\nUNION ALL\n").join(self._timeline_sources()),
+                "SELECT to_regclass(%s) IS NOT NULL, obj_description(%s::regclass, 'pg_class')",
+                self._timeline_source_view(),
+                self._table,
             )
         )
+        exists, digest = cr.fetchone()
+        if not exists or digest != self._timeline_digest(self._timeline_view_query()):
+            self.init()
 
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None, **kwargs):
-        # Every read of the view goes through here. Its plan has one branch per source, so its
-        # estimated cost passes PostgreSQL's JIT threshold, and compiling it (over half a
-        # second) costs more than running it: no JIT for the rest of this transaction.
+        # Every read of the timeline goes through here. The access test below holds one
+        # sub-query per document model: its estimated cost may pass PostgreSQL's JIT
+        # threshold, and compiling it costs more than running it.
         self.env.cr.execute(SQL("SET LOCAL jit = off"))
         if not (self.env.su or kwargs.get("bypass_access")):
             # A user sees the interactions whose document they may read, under Odoo's own
             # rules of that document (search, read, group by and count alike).
-            domain = Domain(domain) & self._timeline_readable_domain()
+            domain = Domain(domain)
+            domain &= self._timeline_readable_domain(few=self._timeline_few_rows(domain))
         return super()._search(domain, offset=offset, limit=limit, order=order, **kwargs)
 
     def _check_access(self, operation):
@@ -140,15 +182,36 @@ class CrmRelationalTimeline(models.Model):
         }
 
     @api.model
-    def _timeline_readable_domain(self):
+    def _timeline_few_rows(self, domain):
+        """Whether ``domain`` keeps a few rows only, found by index: some customers' rows
+        (a customer's timeline, the interaction counts of a page of partners) or rows by id."""
+        conditions = [domain] if isinstance(domain, DomainCondition) else []
+        if isinstance(domain, DomainAnd):
+            conditions = [child for child in domain.children if isinstance(child, DomainCondition)]
+        return any(
+            condition.field_expr in ("id", "partner_id")
+            and (
+                condition.operator == "="
+                or (
+                    condition.operator == "in"
+                    and isinstance(condition.value, (list, tuple, set, frozenset))
+                    and len(condition.value) <= 1000
+                )
+            )
+            for condition in conditions
+        )
+
+    @api.model
+    def _timeline_readable_domain(self, few=False):
         """The rows whose document the current user may read: its model's access rights and
         record rules (own documents, teams, companies, any rule an administrator adds).
 
-        One ``EXISTS`` per document model, correlated on the row's document and built by the
-        model's own ``_search`` as the user. PostgreSQL does not push a condition holding a
-        sub-query into the branches of the view: the branches still find the customer's rows
-        through their own indexes, and this test then runs on those rows only, one primary
-        key lookup each.
+        Per document model, the row's document among those the model's own ``_search``
+        finds as the user. For ``few`` rows (a customer's timeline, rows by id), a correlated
+        ``EXISTS``: one primary key lookup per row. Otherwise (the manager's view over the
+        whole timeline) ``res_id IN (...)``: the user's readable documents hashed once.
+        PostgreSQL cannot pick between the two itself: an ``IN`` it does not hash scans the
+        user's documents for every row, and an ``EXISTS`` in a disjunction is never hashed.
         """
         models_ = sorted(
             model
@@ -168,18 +231,23 @@ class CrmRelationalTimeline(models.Model):
                     # No rule restricts the user on this model: every document exists.
                     branches.append(is_model)
                     continue
-                documents.add_where(
-                    SQL(
-                        "%s = %s",
-                        SQL.identifier(documents.table, "id"),
-                        SQL.identifier(alias, "res_id"),
+                if few:
+                    documents.add_where(
+                        SQL(
+                            "%s = %s",
+                            SQL.identifier(documents.table, "id"),
+                            SQL.identifier(alias, "res_id"),
+                        )
                     )
-                )
-                # OFFSET 0 keeps the test row by row, by primary key: without it PostgreSQL
-                # may hash the user's whole set of documents once per query.
-                branches.append(
-                    SQL("(%s AND EXISTS (%s OFFSET 0))", is_model, documents.select("1"))
-                )
+                    # OFFSET 0 keeps the test row by row, by primary key.
+                    test = SQL("EXISTS (%s OFFSET 0)", documents.select("1"))
+                else:
+                    test = SQL(
+                        "%s IN (%s)",
+                        SQL.identifier(alias, "res_id"),
+                        documents.select(SQL.identifier(documents.table, "id")),
+                    )
+                branches.append(SQL("(%s AND %s)", is_model, test))
             return SQL("(%s)", SQL(" OR ").join(branches)) if branches else SQL("FALSE")
 
         def readable(row):
@@ -189,6 +257,434 @@ class CrmRelationalTimeline(models.Model):
             return bool(document) and document.has_access("read")
 
         return Domain.custom(to_sql=to_sql, predicate=readable)
+
+    # ------------------------------------------------------------------ store
+    @api.model
+    def _timeline_source_view(self):
+        """Name of the SQL view the table is kept equal to."""
+        return f"{self._table}_source"
+
+    @api.model
+    def _timeline_view_query(self):
+        """The view's query: every source, ``UNION ALL``."""
+        # Customers erased at their request ("Forget this customer") are in no branch: the
+        # filter is pushed into each one, after its own index lookups.
+        return SQL(
+            """SELECT * FROM (%s) AS interaction
+                WHERE interaction.partner_id <> ALL (ARRAY(
+                      SELECT forgotten.id FROM res_partner forgotten
+                       WHERE forgotten.relational_forgotten))""",
+            SQL("\nUNION ALL\n").join(self._timeline_sources()),
+        )
+
+    @api.model
+    def _timeline_digest(self, query):
+        """Fingerprint of the view's query, kept as the table's comment: the table was last
+        reconciled with that view."""
+        return hashlib.md5(self.env.cr.mogrify(query)).hexdigest()
+
+    @api.model
+    def _timeline_drop_triggers(self, tables=None):
+        """Drop the triggers keeping the table up to date (on ``tables`` only, if given),
+        and their functions: on uninstall."""
+        cr = self.env.cr
+        prefix = f"{self._table}_sync_"
+        cr.execute(
+            SQL(
+                """SELECT t.tgname, c.relname FROM pg_trigger t
+                     JOIN pg_class c ON c.oid = t.tgrelid
+                    WHERE NOT t.tgisinternal AND t.tgname LIKE %s""",
+                prefix.replace("_", r"\_") + "%",
+            )
+        )
+        for trigger, table in cr.fetchall():
+            if tables is None or table in tables:
+                cr.execute(
+                    SQL("DROP TRIGGER %s ON %s", SQL.identifier(trigger), SQL.identifier(table))
+                )
+        cr.execute(
+            SQL(
+                "SELECT oid::regprocedure::text, proname FROM pg_proc WHERE proname LIKE %s",
+                prefix.replace("_", r"\_") + "%",
+            )
+        )
+        for function, name in cr.fetchall():
+            if tables is None or name.removeprefix(prefix) in tables:
+                cr.execute(SQL("DROP FUNCTION IF EXISTS %s", SQL(function)))
+
+    @api.model
+    def _timeline_columns(self):
+        """The columns of the view and the table, in their order (see ``_timeline_select``):
+        ``source`` is the source's number, ``source_key`` the id of the record that drives the
+        row (the order, the message, the meeting, ...): the triggers refresh rows by it."""
+        return [
+            "id", "date", "partner_id", "company_id", "user_id", "kind", "channel",
+            "direction", "outcome", "name", "amount", "currency_id", "res_model", "res_id",
+            "source", "source_key",
+        ]  # fmt: skip
+
+    @api.model
+    def _timeline_create_table(self):
+        """Create the table with the view's columns and types, unless it has them already;
+        True if it was (re)created, empty."""
+        cr = self.env.cr
+
+        def signature(relation):
+            cr.execute(
+                SQL(
+                    """SELECT array_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+                                        ORDER BY a.attnum)
+                         FROM pg_attribute a
+                        WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped""",
+                    relation,
+                )
+            )
+            return cr.fetchone()[0]
+
+        if table_kind(cr, self._table) == TableKind.Regular:
+            if signature(self._table) == signature(self._timeline_source_view()):
+                return False
+            cr.execute(SQL("DROP TABLE %s", SQL.identifier(self._table)))
+        table = SQL.identifier(self._table)
+        cr.execute(
+            SQL(
+                "CREATE TABLE %s AS SELECT * FROM %s WITH NO DATA",
+                table,
+                SQL.identifier(self._timeline_source_view()),
+            )
+        )
+        cr.execute(SQL("ALTER TABLE %s ADD PRIMARY KEY (id)", table))
+        for name, columns in (
+            ("partner_date", "partner_id, date"),
+            ("kind_date", "kind, date"),
+            ("source_key", "source, source_key"),
+        ):
+            cr.execute(
+                SQL(
+                    "CREATE INDEX %s ON %s (%s)",
+                    SQL.identifier(f"{self._table}_{name}_index"),
+                    table,
+                    SQL(columns),
+                )
+            )
+        return True
+
+    @api.model
+    def _timeline_refresh_sql(self, scope):
+        """One statement making the table's rows in ``scope`` (an SQL condition on the
+        columns, true for the same rows of the view and of the table) those of the view:
+        rows gone are deleted, new rows inserted, changed rows updated; rows already right
+        are not written."""
+        columns = self._timeline_columns()
+        table = SQL.identifier(self._table)
+        return SQL(
+            """WITH fresh AS MATERIALIZED (SELECT * FROM %(view)s WHERE %(scope)s),
+                    gone AS (DELETE FROM %(table)s stored
+                              WHERE %(scope)s
+                                AND NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.id = stored.id))
+               INSERT INTO %(table)s AS stored SELECT * FROM fresh
+               ON CONFLICT (id) DO UPDATE SET %(assign)s
+                WHERE (%(stored)s) IS DISTINCT FROM (%(excluded)s)""",
+            view=SQL.identifier(self._timeline_source_view()),
+            table=table,
+            scope=scope,
+            assign=SQL(", ").join(
+                SQL("%s = EXCLUDED.%s", SQL.identifier(name), SQL.identifier(name))
+                for name in columns[1:]
+            ),
+            stored=SQL(", ").join(SQL.identifier("stored", name) for name in columns[1:]),
+            excluded=SQL(", ").join(SQL.identifier("excluded", name) for name in columns[1:]),
+        )
+
+    @api.model
+    def _timeline_reconcile(self):
+        """Make the whole table equal to the view, in one set-based statement: after a bulk
+        load or an import with the triggers off (``SYNC_SETTING``), and every day for what no
+        trigger sees.
+        Returns the number of rows inserted or updated (deleted rows are not counted)."""
+        # One at a time: two would write the same rows, and one would fail on them.
+        advisory_lock(self.env.cr, "timeline_reconcile", 0, wait=True)
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+        self.env.cr.execute(self._timeline_refresh_sql(SQL("TRUE")))
+        changed = self.env.cr.rowcount
+        self.env.invalidate_all()
+        return changed
+
+    @api.model
+    def _timeline_time_bound(self):
+        """``[(source number, SQL of source keys)]``: the rows whose view values change with
+        time alone, with no write to any table: posted invoices still open (they fall overdue
+        at their due date). Other addons add theirs (tickets whose service level runs out)."""
+        return [
+            (
+                2,
+                SQL(
+                    """SELECT t.source_key FROM %s t
+                         JOIN account_move am ON am.id = t.source_key
+                        WHERE t.source = 2 AND t.outcome = 'open'
+                          AND am.invoice_date_due < CURRENT_DATE""",
+                    SQL.identifier(self._table),
+                ),
+            )
+        ]
+
+    @api.model
+    def _timeline_refresh_time_bound(self):
+        """Refresh the rows that time alone changes (``_timeline_time_bound``); the hourly
+        job. Returns the number of rows updated."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
+        changed = 0
+        for number, keys in self._timeline_time_bound():
+            self.env.cr.execute(
+                self._timeline_refresh_sql(
+                    SQL("source = %s AND source_key = ANY(ARRAY(%s))", number, keys)
+                )
+            )
+            changed += self.env.cr.rowcount
+        self.env.invalidate_all()
+        return changed
+
+    @api.model
+    def _timeline_dependencies(self):
+        """What each table the view reads changes in the timeline, for the triggers.
+
+        A list of dicts: ``table``; ``events`` (``INSERT``, ``UPDATE``, ``DELETE``);
+        ``columns``, the columns whose change matters on ``UPDATE`` (None: any); ``refresh``,
+        a list of ``(sources, keys)``: the source numbers whose rows to refresh, and an SQL
+        query of their ``source_key`` over ``changed`` (the rows the statement inserted,
+        deleted, or updated, old and new); sources None: ``keys`` are customers, whose
+        whole timeline is refreshed. Other addons add their tables.
+        """
+        every = ("INSERT", "UPDATE", "DELETE")
+
+        def messages_on(model):
+            # The messages posted on documents whose customer changed.
+            return SQL(
+                """SELECT m.id FROM mail_message m
+                    WHERE m.model = %s AND m.res_id IN (SELECT id FROM changed)""",
+                model,
+            )
+
+        return [
+            {
+                "table": "sale_order",
+                "events": every,
+                "columns": None,
+                "refresh": [
+                    ((1,), SQL("SELECT id FROM changed")),
+                    # A delivery is late against the order's commitment date.
+                    ((4,), SQL("SELECT sp.id FROM stock_picking sp"
+                               " WHERE sp.sale_id IN (SELECT id FROM changed)")),
+                ],
+            },
+            {
+                "table": "account_move",
+                "events": every,
+                "columns": None,
+                "refresh": [((2,), SQL("SELECT id FROM changed"))],
+            },
+            {
+                "table": "account_payment",
+                "events": every,
+                "columns": None,
+                "refresh": [((3,), SQL("SELECT id FROM changed"))],
+            },
+            {
+                "table": "stock_picking",
+                "events": every,
+                "columns": None,
+                "refresh": [((4,), SQL("SELECT id FROM changed"))],
+            },
+            {
+                "table": "crm_lead",
+                "events": every,
+                "columns": None,
+                "refresh": [((5,), SQL("SELECT id FROM changed"))],
+            },
+            *(
+                {
+                    "table": table,
+                    "events": ("UPDATE", "DELETE"),
+                    "columns": (column,),
+                    "refresh": [((6, 7), messages_on(model))],
+                }
+                for model, (table, column) in sorted(self._timeline_message_documents().items())
+            ),
+            {
+                "table": "mail_message",
+                "events": every,
+                "columns": None,
+                "refresh": [((6, 7), SQL("SELECT id FROM changed"))],
+            },
+            {
+                "table": "calendar_event",
+                "events": every,
+                "columns": None,
+                "refresh": [((8,), SQL("SELECT id FROM changed"))],
+            },
+            {
+                "table": "calendar_event_res_partner_rel",
+                "events": ("INSERT", "DELETE"),
+                "columns": None,
+                "refresh": [((8,), SQL("SELECT calendar_event_id FROM changed"))],
+            },
+            {
+                # A contact moved to another company, a customer forgotten, its company.
+                "table": "res_partner",
+                "events": ("UPDATE",),
+                "columns": ("commercial_partner_id", "relational_forgotten", "company_id"),
+                "refresh": [
+                    (None, SQL("SELECT id FROM changed"
+                               " UNION SELECT commercial_partner_id FROM changed")),
+                ],
+            },
+            {
+                # Our users are not customers, and their messages are ours; a meeting's
+                # company is its organizer's.
+                "table": "res_users",
+                "events": every,
+                "columns": ("partner_id", "share", "company_id"),
+                "refresh": [
+                    (None, SQL("SELECT p.commercial_partner_id FROM res_partner p"
+                               " WHERE p.id IN (SELECT partner_id FROM changed)")),
+                    ((6, 7), SQL("SELECT m.id FROM mail_message m"
+                                 " WHERE m.author_id IN (SELECT partner_id FROM changed)")),
+                    ((8,), SQL("SELECT e.id FROM calendar_event e"
+                               " WHERE e.user_id IN (SELECT id FROM changed)")),
+                ],
+            },
+            {
+                # Meetings private by default in their organizer's calendar.
+                "table": "res_users_settings",
+                "events": every,
+                "columns": ("calendar_default_privacy", "user_id"),
+                "refresh": [
+                    ((8,), SQL("SELECT e.id FROM calendar_event e"
+                               " WHERE e.user_id IN (SELECT user_id FROM changed)")),
+                ],
+            },
+            {
+                "table": "ir_config_parameter",
+                "events": every,
+                "columns": ("key", "value"),
+                "refresh": [
+                    ((8,), SQL("SELECT e.id FROM calendar_event e WHERE EXISTS ("
+                               "SELECT 1 FROM changed WHERE key = 'calendar.default_privacy')")),
+                ],
+            },
+        ]  # fmt: skip
+
+    @api.model
+    def _timeline_install_triggers(self):
+        """(Re)create one trigger function per table of ``_timeline_dependencies`` and its
+        statement-level triggers (one per event: PostgreSQL gives a trigger the rows its
+        statement changed only if it has one event), and drop those of tables no longer
+        listed."""
+        cr = self.env.cr
+        prefix = f"{self._table}_sync_"
+        self._timeline_drop_triggers()
+        tables = {}
+        for dependency in self._timeline_dependencies():
+            tables.setdefault(dependency["table"], []).append(dependency)
+        for table, dependencies in sorted(tables.items()):
+            if table_kind(cr, table) != TableKind.Regular:
+                continue
+            function = f"{prefix}{table}"
+            blocks = {event: [] for event in ("INSERT", "UPDATE", "DELETE")}
+            for dependency in dependencies:
+                for event in dependency["events"]:
+                    changed = self._timeline_changed_rows(event, dependency["columns"])
+                    for sources, keys in dependency["refresh"]:
+                        blocks[event].append(self._timeline_trigger_block(changed, sources, keys))
+            body = SQL(
+                """DECLARE keys integer[];
+                   BEGIN
+                     IF to_regclass(%(view)s) IS NULL
+                        OR current_setting(%(switch)s, TRUE) = 'off' THEN
+                         RETURN NULL;
+                     END IF;
+                     IF TG_OP = 'INSERT' THEN %(insert)s
+                     ELSIF TG_OP = 'UPDATE' THEN %(update)s
+                     ELSE %(delete)s
+                     END IF;
+                     RETURN NULL;
+                   END""",
+                view=self._timeline_source_view(),
+                switch=SYNC_SETTING,
+                insert=SQL("\n").join(blocks["INSERT"]) or SQL("NULL;"),
+                update=SQL("\n").join(blocks["UPDATE"]) or SQL("NULL;"),
+                delete=SQL("\n").join(blocks["DELETE"]) or SQL("NULL;"),
+            )
+            cr.execute(
+                SQL(
+                    # One plan per statement and connection, kept: planning the view's
+                    # branches costs far more than refreshing a few rows by their keys.
+                    """CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql
+                       SET plan_cache_mode = force_generic_plan AS %s""",
+                    SQL.identifier(function),
+                    cr.mogrify(body).decode(),
+                )
+            )
+            for event, block in blocks.items():
+                if not block:
+                    continue
+                transition = {
+                    "INSERT": SQL("NEW TABLE AS new_rows"),
+                    "UPDATE": SQL("OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                    "DELETE": SQL("OLD TABLE AS old_rows"),
+                }[event]
+                cr.execute(
+                    SQL(
+                        """CREATE TRIGGER %s AFTER %s ON %s REFERENCING %s
+                           FOR EACH STATEMENT EXECUTE FUNCTION %s()""",
+                        SQL.identifier(f"{function}_{event.lower()}"),
+                        SQL(event),
+                        SQL.identifier(table),
+                        transition,
+                        SQL.identifier(function),
+                    )
+                )
+
+    @api.model
+    def _timeline_changed_rows(self, event, columns):
+        """SQL of the rows a statement changed, in a trigger: inserted, deleted, or for an
+        update the old and new versions of the rows where one of ``columns`` changed."""
+        if event == "INSERT":
+            return SQL("SELECT * FROM new_rows")
+        if event == "DELETE":
+            return SQL("SELECT * FROM old_rows")
+        if not columns:
+            return SQL("SELECT * FROM new_rows UNION ALL SELECT * FROM old_rows")
+        differs = SQL(
+            "(%s) IS DISTINCT FROM (%s)",
+            SQL(", ").join(SQL.identifier("n", column) for column in columns),
+            SQL(", ").join(SQL.identifier("o", column) for column in columns),
+        )
+        return SQL(
+            """SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE %(differs)s
+               UNION ALL
+               SELECT o.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE %(differs)s""",
+            differs=differs,
+        )
+
+    @api.model
+    def _timeline_trigger_block(self, changed, sources, keys):
+        """PL/pgSQL refreshing the rows of ``sources`` (None: of the customers) whose keys
+        ``keys`` selects over ``changed``, if it selects any."""
+        if sources is None:
+            scope = SQL("partner_id = ANY(keys)")
+        else:
+            scope = SQL("source IN %s AND source_key = ANY(keys)", tuple(sources))
+        return SQL(
+            """keys := ARRAY(WITH changed AS (%s) SELECT DISTINCT key FROM (%s) AS found(key)
+                              WHERE key IS NOT NULL);
+               IF cardinality(keys) > 0 THEN %s; END IF;""",
+            changed,
+            keys,
+            self._timeline_refresh_sql(scope),
+        )
 
     # ------------------------------------------------------------------ sources
     @api.model
@@ -210,20 +706,24 @@ class CrmRelationalTimeline(models.Model):
         """A source's ``SELECT`` list, in the view's column order, from SQL expressions.
 
         The row id is ``row_id`` (by default the document id) times 16 plus ``number``, the
-        source's own number (1-15): stable, and unique across sources.
+        source's own number (1-15): stable, and unique across sources. ``source_key`` (by
+        default the document id) is the id of the record the row comes from, in the table
+        the source reads first: the triggers refresh a source's rows by it.
         """
         order = [
             "date", "partner_id", "company_id", "user_id", "kind", "channel", "direction",
             "outcome", "name", "amount", "currency_id", "res_model", "res_id",
         ]  # fmt: skip
         return SQL(
-            "SELECT (%s)::bigint * 16 + %s AS id, %s",
+            "SELECT (%s)::bigint * 16 + %s AS id, %s, %s AS source, (%s)::integer AS source_key",
             row_id or columns["res_id"],
             number,
             SQL(", ").join(
                 SQL("%s AS %s", columns.get(name, SQL("NULL")), SQL.identifier(name))
                 for name in order
             ),
+            number,
+            columns.get("source_key") or columns["res_id"],
         )
 
     @api.model
@@ -435,6 +935,7 @@ class CrmRelationalTimeline(models.Model):
         select = self._timeline_select(
             6,
             row_id=SQL("m.id"),
+            source_key=SQL("m.id"),
             date=SQL("m.date"),
             partner_id=SQL("p.commercial_partner_id"),
             company_id=SQL("COALESCE(m.record_company_id, author_user.company_id)"),
@@ -485,6 +986,7 @@ class CrmRelationalTimeline(models.Model):
         select = self._timeline_select(
             7,
             row_id=SQL("m.id"),
+            source_key=SQL("m.id"),
             date=SQL("m.date"),
             partner_id=SQL("p.commercial_partner_id"),
             company_id=SQL("COALESCE(m.record_company_id, author_user.company_id)"),

@@ -13,3 +13,4 @@ from . import test_purchase_trend
 from . import test_live_progress
 from . import test_privacy
 from . import test_timeline_access
+from . import test_timeline_store

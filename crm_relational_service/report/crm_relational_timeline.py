@@ -25,6 +25,60 @@ class CrmRelationalTimeline(models.Model):
         return [*super()._timeline_sources(), self._timeline_tickets(), self._timeline_ratings()]
 
     @api.model
+    def _timeline_dependencies(self):
+        every = ("INSERT", "UPDATE", "DELETE")
+        tickets = SQL("SELECT id FROM changed")
+        return [
+            *super()._timeline_dependencies(),
+            {
+                "table": "helpdesk_ticket",
+                "events": every,
+                "columns": None,
+                "refresh": [
+                    ((9,), tickets),
+                    # A rating shows its ticket's customer, company, user and number.
+                    ((10,), SQL("SELECT r.id FROM rating_rating r WHERE r.res_model ="
+                                " 'helpdesk.ticket' AND r.res_id IN (SELECT id FROM changed)")),
+                ],
+            },
+            {
+                "table": "helpdesk_ticket_sla",
+                "events": every,
+                "columns": None,
+                "refresh": [((9,), SQL("SELECT ticket_id FROM changed"))],
+            },
+            {
+                "table": "helpdesk_ticket_category",
+                "events": ("UPDATE",),
+                "columns": ("relational_complaint",),
+                "refresh": [
+                    ((9,), SQL("SELECT t.id FROM helpdesk_ticket t"
+                               " WHERE t.category_id IN (SELECT id FROM changed)")),
+                ],
+            },
+            {
+                "table": "rating_rating",
+                "events": every,
+                "columns": None,
+                "refresh": [((10,), SQL("SELECT id FROM changed"))],
+            },
+        ]  # fmt: skip
+
+    @api.model
+    def _timeline_time_bound(self):
+        # A ticket misses its service level when the deadline of a running one passes.
+        return [
+            *super()._timeline_time_bound(),
+            (
+                9,
+                SQL(
+                    """SELECT s.ticket_id FROM helpdesk_ticket_sla s
+                        WHERE s.state = 'in_progress' AND s.deadline < now()"""
+                ),
+            ),
+        ]
+
+    @api.model
     def _timeline_ratings(self):
         # A satisfaction rating the customer gave on a ticket: 4-5 satisfied, 1-2 unsatisfied.
         return SQL(
@@ -36,6 +90,7 @@ class CrmRelationalTimeline(models.Model):
             self._timeline_select(
                 10,
                 row_id=SQL("r.id"),
+                source_key=SQL("r.id"),
                 date=SQL("COALESCE(r.write_date, r.create_date)"),
                 partner_id=SQL("p.commercial_partner_id"),
                 company_id=SQL("t.company_id"),

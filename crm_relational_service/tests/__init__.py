@@ -12,3 +12,4 @@ from . import test_security_service
 from . import test_agent_challenge
 from . import test_host_translations
 from . import test_screens_language
+from . import test_timeline_store
