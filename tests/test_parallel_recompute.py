@@ -70,7 +70,8 @@ SCRIPT = textwrap.dedent(
     env.cr.rollback()
     env.invalidate_all()
     run = env["crm.relational.run"].browse(run_id)
-    env.cr.execute("SELECT to_regclass(%s)", [f"crm_relational_facts_run_{run_id}"])
+    env.cr.execute("SELECT to_regclass(%s)::text", [f"crm_relational_facts_run_{run_id}"])
+    table_left = env.cr.fetchone()[0]
     print("OK", json.dumps({
         "errors": errors,
         "state": run.state,
@@ -78,7 +79,7 @@ SCRIPT = textwrap.dedent(
         "done": run.done_count,
         "ranges": [(p.state, p.worker, p.customer_count, p.done_count)
                    for p in run.partition_ids],
-        "table_left": env.cr.fetchone()[0],
+        "table_left": table_left,
         "same": snapshot(env.cr) == reference,
         "profiles": len(reference[0]),
         "changes": len(reference[1]),
