@@ -305,7 +305,7 @@ class CrmRelationalRun(models.Model):
         if not runs:
             return
         if self.env.context.get("ir_cron_progress_id"):
-            self.env.cr.commit()
+            self.env["ir.cron"]._commit_progress()
             self.env["ir.cron"].search(
                 [("code", "like", "_cron_recompute_partitions"), ("active", "=", True)]
             )._trigger()
@@ -402,7 +402,7 @@ class CrmRelationalRun(models.Model):
         Partition = self.env["crm.relational.run.partition"]
         if commit:
             # A new transaction: its snapshot sees the ranges other workers have finished.
-            self.env.cr.commit()
+            self.env["ir.cron"]._commit_progress()
         Partition.invalidate_model()
         self.env.cr.execute(
             SQL(
@@ -460,12 +460,10 @@ class CrmRelationalRun(models.Model):
     def _commit_partition(self, partition, processed):
         """Commit a batch of `partition` (in the scheduled job with its progress) and lock the
         range again: False when no time is left or another worker took the range meanwhile."""
-        if self.env.context.get("ir_cron_progress_id"):
-            remaining = max(partition.customer_count - partition.done_count, 0)
-            if not self.env["ir.cron"]._commit_progress(processed, remaining=remaining):
-                return False
-        else:
-            self.env.cr.commit()
+        remaining = max(partition.customer_count - partition.done_count, 0)
+        # Outside the scheduled job (a worker on a cursor of its own) this only commits.
+        if not self.env["ir.cron"]._commit_progress(processed, remaining=remaining):
+            return False
         return bool(partition.try_lock_for_update())
 
     def _finish_parallel(self, commit=False):
@@ -474,7 +472,7 @@ class CrmRelationalRun(models.Model):
         or by another worker), False while ranges are left or another worker closes it."""
         self.ensure_one()
         if commit:
-            self.env.cr.commit()
+            self.env["ir.cron"]._commit_progress()
         self.invalidate_recordset()
         self.partition_ids.invalidate_recordset()
         if self.state == "done":
@@ -499,7 +497,7 @@ class CrmRelationalRun(models.Model):
         )  # fmt: skip
         self.env["crm.relational.profile"].invalidate_model()
         if commit:
-            self.env.cr.commit()
+            self.env["ir.cron"]._commit_progress()
         return True
 
     def _facts_table(self):
