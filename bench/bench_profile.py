@@ -4,10 +4,13 @@
 
 Prints the time, SQL query count and Python peak memory of a full recompute of every profile
 of the company, and of an incremental recompute after 1 % of the customers got news (their
-orders touched); then the same numbers (revenue, margin, order count, first and last order)
-computed the plain-ORM way, one customer at a time, on a sample of customers; the ORM figure
-for all customers is extrapolated linearly from the sample (running it on 100,000 customers
-would take hours). Writes a JSON line to bench/results/<size>/profile.json.
+orders touched); the floor a recompute cannot go below: the bare scans of every source it reads
+(one GROUP BY customer each: orders with their lines, invoices, payments, deliveries,
+opportunities, messages, meetings, tickets) and a bulk write of as many profile rows, and the
+full recompute's ratio to their sum; then the same numbers (revenue, margin, order count,
+first and last order) computed the plain-ORM way, one customer at a time, on a sample of
+customers; the ORM figure for all customers is extrapolated linearly from the sample (running it
+on 100,000 customers would take hours). Writes a JSON line to bench/results/<size>/profile.json.
 """
 
 import time
@@ -18,6 +21,119 @@ from . import common
 
 def _queries(cr):
     return cr.sql_log_count
+
+
+def _bare_sources(env):
+    """One ``GROUP BY`` customer per source the recompute reads, with no logic: the least any
+    recompute must spend reading (``{source: SQL}``; tickets when the service addon is in)."""
+    from odoo.tools import SQL
+
+    company = env.company.id
+    queries = {
+        "orders_and_lines": SQL(
+            """SELECT p.commercial_partner_id, count(DISTINCT so.id), sum(sol.price_subtotal),
+                      min(so.date_order), max(so.date_order)
+                 FROM sale_order so
+                 JOIN sale_order_line sol ON sol.order_id = so.id
+                 JOIN res_partner p ON p.id = so.partner_id
+                WHERE so.state = 'sale' AND so.company_id = %s
+                GROUP BY p.commercial_partner_id""",
+            company,
+        ),
+        "invoices": SQL(
+            """SELECT commercial_partner_id, count(*), sum(amount_untaxed_signed),
+                      count(*) FILTER (WHERE payment_state = 'paid')
+                 FROM account_move
+                WHERE move_type IN ('out_invoice', 'out_refund') AND state = 'posted'
+                  AND company_id = %s
+                GROUP BY commercial_partner_id""",
+            company,
+        ),
+        "payments": SQL(
+            """SELECT p.commercial_partner_id, count(*), max(ap.date)
+                 FROM account_payment ap JOIN res_partner p ON p.id = ap.partner_id
+                WHERE ap.partner_type = 'customer' AND ap.company_id = %s
+                GROUP BY p.commercial_partner_id""",
+            company,
+        ),
+        "deliveries": SQL(
+            """SELECT p.commercial_partner_id, count(*), max(sp.date_done)
+                 FROM stock_picking sp JOIN res_partner p ON p.id = sp.partner_id
+                WHERE sp.state = 'done' AND sp.company_id = %s
+                GROUP BY p.commercial_partner_id""",
+            company,
+        ),
+        "opportunities": SQL(
+            """SELECT p.commercial_partner_id, count(*), max(l.create_date)
+                 FROM crm_lead l JOIN res_partner p ON p.id = l.partner_id
+                WHERE l.type = 'opportunity' AND l.company_id = %s
+                GROUP BY p.commercial_partner_id""",
+            company,
+        ),
+        # Messages reach their customer through the document they are posted on.
+        "messages": SQL(
+            """SELECT model, res_id, count(*), max(date)
+                 FROM mail_message WHERE message_type IN ('email', 'comment')
+                GROUP BY model, res_id"""
+        ),
+        "meetings": SQL(
+            """SELECT a.res_partner_id, count(*), max(e.start)
+                 FROM calendar_event e
+                 JOIN calendar_event_res_partner_rel a ON a.calendar_event_id = e.id
+                GROUP BY a.res_partner_id"""
+        ),
+    }
+    if "helpdesk.ticket" in env:
+        queries["tickets"] = SQL(
+            """SELECT commercial_partner_id, count(*), max(create_date)
+                 FROM helpdesk_ticket WHERE company_id = %s
+                GROUP BY commercial_partner_id""",
+            company,
+        )
+    return queries
+
+
+def _bare_floor(env):
+    """Seconds of each bare scan (``_bare_sources``), and of a bulk write of every profile
+    row of the company (each stored column set again, in one statement; rolled back)."""
+    from odoo.tools import SQL
+
+    cr = env.cr
+    cr.execute("SET LOCAL jit = off")
+    seconds = {}
+    for name, query in _bare_sources(env).items():
+        started = time.perf_counter()
+        cr.execute(query)
+        cr.fetchall()
+        seconds[name] = round(time.perf_counter() - started, 2)
+    Profile = env["crm.relational.profile"]
+    columns = [
+        name
+        for name, field in Profile._fields.items()
+        if field.store and field.column_type and name not in ("id", "partner_id", "company_id")
+    ]
+    cr.execute("SAVEPOINT bare_write")
+    started = time.perf_counter()
+    cr.execute(
+        SQL(
+            "UPDATE crm_relational_profile SET %s WHERE company_id = %s",
+            SQL(", ").join(
+                SQL("%s = %s", SQL.identifier(name), SQL.identifier(name)) for name in columns
+            ),
+            env.company.id,
+        )
+    )
+    rows = cr.rowcount
+    write_seconds = time.perf_counter() - started
+    cr.execute("ROLLBACK TO SAVEPOINT bare_write")
+    scans = round(sum(seconds.values()), 2)
+    return {
+        "bare_scans_s": seconds,
+        "bare_scans_total_s": scans,
+        "bare_write_rows": rows,
+        "bare_write_s": round(write_seconds, 2),
+        "bare_floor_s": round(scans + write_seconds, 2),
+    }
 
 
 def _incremental(env):
@@ -89,6 +205,7 @@ def main(argv=None):
         profiles = Profile.search_count([])
         buyers = Profile.search_count([("order_count", ">", 0)])
 
+        floor = _bare_floor(env)
         incremental = _incremental(env)
 
         # The Odoo-native way: for each customer, read its orders through the ORM.
@@ -124,6 +241,8 @@ def main(argv=None):
         "full_recompute_s": round(full_seconds, 2),
         "full_recompute_queries": full_queries,
         "full_recompute_python_peak_mib": round(full_peak, 1),
+        **floor,
+        "full_over_bare_floor": round(full_seconds / floor["bare_floor_s"], 2),
         **incremental,
         "native_sample_customers": len(partners),
         "native_sample_s": round(sample_seconds, 2),

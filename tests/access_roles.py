@@ -363,6 +363,17 @@ def _jobs(case, today):
     )
     env.flush_all()
     env["crm.relational.profile"]._recompute(case.company_a | case.company_b)
+    # A share of a recompute split between workers, on the other company's run.
+    env["crm.relational.run.partition"].create(
+        {
+            "run_id": env["crm.relational.run"]
+            .search([("company_id", "=", case.company_b.id)], limit=1)
+            .id,
+            "partner_from": 1,
+            "partner_to": 1,
+            "state": "done",
+        }
+    )
     Forecast = env["crm.relational.forecast"]
     case.forecasts = Forecast.browse()
     for company in (case.company_a, case.company_b):

@@ -233,6 +233,25 @@ SPECS = {
             "state": "done",
         },
     ),
+    "crm.relational.run.partition": Spec(
+        make=lambda case, role: case.env["crm.relational.run.partition"].create(
+            {
+                "run_id": case.env["crm.relational.run"]
+                .create({"company_id": role.company.id, "date": date(2026, 1, 1), "state": "done"})
+                .id,
+                "partner_from": 1,
+                "partner_to": 2,
+                "state": "done",
+            }
+        ),
+        field="done_count",
+        value=1,
+        copy=lambda case, role, record: {
+            "run_id": record.run_id.id,
+            "partner_from": 1,
+            "partner_to": 2,
+        },
+    ),
     "crm.relational.type.override": Spec(
         make=lambda case, role: case.env["crm.relational.type.override"].create(
             {"profile_id": _make_profile(case, role).id, "reason": "Matrix"}

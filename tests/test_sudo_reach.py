@@ -29,6 +29,7 @@ SUDOS = {
     ("crm_relational/models/crm_relational_profile.py", "action_recompute_background"): 2,
     ("crm_relational/models/crm_relational_run.py", "_notify_recompute_done"): 1,
     ("crm_relational/models/crm_relational_job.py", "_batch_size"): 1,
+    ("crm_relational/models/crm_relational_run.py", "_workers"): 1,
     ("crm_relational/models/crm_relational_run.py", "_start_run"): 1,
     ("crm_relational/models/crm_relational_run.py", "_cron_recompute"): 1,
     ("crm_relational/models/crm_relational_segment.py", "unlink"): 1,
@@ -223,6 +224,22 @@ class TestSudoReach(SudoCase):
         self.assertEqual(Profile._batch_size(), 1)
         Param.set_param("crm_relational.batch_size", "db password")
         self.assertEqual(Profile._batch_size(), 20000)
+
+    def test_workers(self):
+        """The job reads how many workers share a recompute through sudo: one bounded
+        number; the user can neither read the parameter nor call the method."""
+        Param = self.env["ir.config_parameter"]
+        Run = self.env["crm.relational.run"].with_user(self.salesman)
+        with self.assertRaises(AccessError):
+            Param.with_user(self.salesman).get_param("crm_relational.recompute_workers")
+        with self.assertRaises(AccessError):
+            get_public_method(Run, "_workers")
+        Param.set_param("crm_relational.recompute_workers", "3")
+        self.assertEqual(Run._workers(), 3)
+        Param.set_param("crm_relational.recompute_workers", "-2")
+        self.assertEqual(Run._workers(), 1)
+        Param.set_param("crm_relational.recompute_workers", "db password")
+        self.assertEqual(Run._workers(), 1)
 
     def test_cron_recompute(self):
         """The job keeps the companies it has left through sudo: a user can neither read nor

@@ -7,5 +7,6 @@ from . import res_partner
 from . import res_config_settings
 from . import crm_relational_relationship_type
 from . import crm_relational_run
+from . import crm_relational_run_partition
 from . import account_payment
 from . import crm_relational_erasure

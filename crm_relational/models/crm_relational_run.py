@@ -1,5 +1,8 @@
 import json
 import logging
+import os
+import socket
+import threading
 from datetime import datetime, time, timedelta
 
 import numpy as np
@@ -22,6 +25,13 @@ NOTIFY_PARAMETER = "crm_relational.recompute_notify_user_ids"
 # suffixed with the mode, JSON list of ids).
 PENDING_PARAMETER = "crm_relational.recompute_pending_company_ids"
 FACTS = SQL.identifier("crm_relational_facts")
+# The number of background workers a full recompute is shared between (system parameter; 1:
+# one worker does it all). Each worker is a scheduled action (the recompute itself and the
+# ``_cron_recompute_partitions`` ones): the scheduler runs different actions at once.
+WORKERS_PARAMETER = "crm_relational.recompute_workers"
+# A parallel run splits each company's customers into this many ranges per worker, so that a
+# worker done early takes another range while a slower one finishes its own.
+PARTITIONS_PER_WORKER = 4
 
 
 class CrmRelationalRun(models.Model):
@@ -82,6 +92,15 @@ class CrmRelationalRun(models.Model):
         help="Seconds from the start to the end of the run (to now while it runs).",
     )
     progress = fields.Float(help="Customers done, in percent.")
+    parallel = fields.Boolean(
+        string="Shared Between Workers",
+        readonly=True,
+        help="A full recompute whose customers are split into ranges that several background "
+        "workers score at once, against population figures computed once for the run.",
+    )
+    partition_ids = fields.One2many(
+        "crm.relational.run.partition", "run_id", string="Shares", readonly=True
+    )
 
     def _compute_duration(self):
         for run in self:
@@ -100,6 +119,10 @@ class CrmRelationalRun(models.Model):
         them, the interrupted run first.
         """
         mode = "incremental" if incremental else "full"
+        workers = self._workers()
+        if not incremental and workers > 1:
+            self._cron_recompute_parallel(workers)
+            return
         # sudo: the job's own note of the companies it has left, kept between its calls
         parameters = self.env["ir.config_parameter"].sudo()
         key = f"{PENDING_PARAMETER}.{mode}"
@@ -155,15 +178,15 @@ class CrmRelationalRun(models.Model):
         ``crm.relational.job._commit_progress``), and a run interrupted half-way is resumed by
         the next one.
         """
-        if not self._try_lock(company.id):
+        if not self._try_lock(company.id) or self._running_parallel(company, today):
             return False
         run = self._start_run(company, today, incremental)
         touched = None
         if run.mode == "incremental":
             touched = self._touched_partners(company, run.since)
-        self._build_facts(company, today, touched)
+        run._build_facts(company, today, touched)
         if not run.parameters:
-            run.parameters = self._population(company, today)
+            run.parameters = run._population(company, today)
         self.env.cr.execute(
             SQL("SELECT count(*) FROM %s WHERE partner_id > %s", FACTS, run.last_partner_id)
         )
@@ -195,14 +218,15 @@ class CrmRelationalRun(models.Model):
             )
             if not run._commit_progress(len(rows)):
                 return "paused"
-        self._drop_stale_profiles(company, touched)
+        run._drop_stale_profiles(company, touched)
         run.write({"state": "done", "finished_at": fields.Datetime.now()})
         self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", FACTS))
         self.env["crm.relational.profile"].invalidate_model()
         return True
 
-    def _start_run(self, company, today, incremental):
-        """The run to carry on: the interrupted one of the same day and mode, or a new one."""
+    def _start_run(self, company, today, incremental, parallel=False):
+        """The run to carry on: the interrupted one of the same day and mode (shared between
+        workers or not, as `parallel`), or a new one."""
         # sudo: runs are the engine's own bookkeeping, written whoever started the recompute
         # (its callers check that right: action_recompute for managers, the cron).
         Run = self.sudo()
@@ -214,8 +238,12 @@ class CrmRelationalRun(models.Model):
         # An incremental recompute of a company never fully computed is a full one.
         mode = "incremental" if incremental and reference else "full"
         running = Run.search([("company_id", "=", company.id), ("state", "=", "running")])
-        resumable = running.filtered(lambda run: run.mode == mode and run.date == today)[:1]
+        resumable = running.filtered(
+            lambda run: run.mode == mode and run.date == today and run.parallel == parallel
+        )[:1]
         # Interrupted runs of another day or mode will not be resumed.
+        for stale in (running - resumable).filtered("parallel"):
+            self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", stale._facts_table()))
         (running - resumable).write({"state": "done", "finished_at": fields.Datetime.now()})
         if resumable:
             return resumable
@@ -230,7 +258,9 @@ class CrmRelationalRun(models.Model):
                     "parameters": reference.parameters,
                 }
             )
-        return Run.create({"company_id": company.id, "mode": "full", "date": today})
+        return Run.create(
+            {"company_id": company.id, "mode": "full", "date": today, "parallel": parallel}
+        )
 
     def _touched_partners(self, company, since):
         """Commercial partners of the records created or changed since `since`."""
@@ -246,13 +276,245 @@ class CrmRelationalRun(models.Model):
         )
         return [row[0] for row in self.env.cr.fetchall()]
 
+    # ------------------------------------------------------------------ parallel job
+    @api.model
+    def _workers(self):
+        """How many background workers share a full recompute (``WORKERS_PARAMETER``)."""
+        # sudo: a technical setting read by the job whoever started it
+        value = self.env["ir.config_parameter"].sudo().get_param(WORKERS_PARAMETER)
+        try:
+            return max(int(value), 1) if value else 1
+        except ValueError:
+            _logger.warning("%s is not a number: %r", WORKERS_PARAMETER, value)
+            return 1
+
+    @api.model
+    def _cron_recompute_parallel(self, workers):
+        """Scheduled full recompute shared between `workers` workers: prepares each active
+        company's run (``_prepare_parallel``), commits it, wakes the other workers
+        (``_cron_recompute_partitions``) and works on the ranges with them; the users who
+        asked for the recompute are told when every run has finished."""
+        today = fields.Date.context_today(self)
+        companies = self.env["res.company"].search([("active", "=", True)], order="id")
+        runs = self.browse()
+        for company in companies:
+            run = self._prepare_parallel(company, today, workers * PARTITIONS_PER_WORKER)
+            runs |= run
+            if not run:
+                _logger.info("Profiles of %s: another recompute is running", company.name)
+        if not runs:
+            return
+        if self.env.context.get("ir_cron_progress_id"):
+            self.env["ir.cron"]._commit_progress()
+            self.env["ir.cron"].search(
+                [("code", "like", "_cron_recompute_partitions"), ("active", "=", True)]
+            )._trigger()
+        if runs._work_partitions(commit=bool(self.env.context.get("ir_cron_progress_id"))):
+            self._notify_recompute_done()
+
+    @api.model
+    def _cron_recompute_partitions(self):
+        """A worker of the parallel full recompute (a scheduled action of its own, woken by
+        ``_cron_recompute_parallel``): scores the ranges left of the running shared runs."""
+        runs = self.search([("parallel", "=", True), ("state", "=", "running")], order="id")
+        if runs and runs._work_partitions(commit=bool(self.env.context.get("ir_cron_progress_id"))):
+            self._notify_recompute_done()
+
+    @api.model
+    def _running_parallel(self, company, today):
+        """Today's shared run of `company` while its workers are at it (another recompute of
+        the company waits for it)."""
+        return self.search_count(
+            [("company_id", "=", company.id), ("parallel", "=", True),
+             ("state", "=", "running"), ("date", "=", today)],
+            limit=1,
+        )  # fmt: skip
+
+    @api.model
+    def _prepare_parallel(self, company, today, partitions):
+        """The full run of `company` shared between workers, ready for them: what is known of
+        each customer in a table all workers read, the population figures computed once and
+        kept on the run, the customers split into `partitions` ranges of equal size, by id.
+        Today's unfinished shared run if there is one; no run if another recompute holds the
+        company's lock.
+
+        The ranges change nothing to the result: a customer's scores depend on its own facts
+        and the run's figures only, so any split writes the same profiles as one worker."""
+        if not self._try_lock(company.id):
+            return self.browse()
+        run = self._start_run(company, today, False, parallel=True)
+        if run.partition_ids:
+            return run
+        run._build_facts(company, today)
+        run.parameters = run._population(company, today)
+        self.env.cr.execute(
+            SQL(
+                """SELECT min(partner_id), max(partner_id), count(*)
+                     FROM (SELECT partner_id, ntile(%s) OVER (ORDER BY partner_id) AS part
+                             FROM %s) facts
+                    GROUP BY part ORDER BY part""",
+                max(partitions, 1),
+                run._facts_table(),
+            )
+        )
+        ranges = self.env.cr.fetchall()
+        run.customer_count = sum(count for _first, _last, count in ranges)
+        run.env["crm.relational.run.partition"].create(
+            [
+                {
+                    "run_id": run.id,
+                    "partner_from": first,
+                    "partner_to": last,
+                    "customer_count": count,
+                }
+                for first, last, count in ranges
+            ]
+        )
+        if not ranges:
+            run._finish_parallel()
+        return run
+
+    def _work_partitions(self, worker=None, commit=False):
+        """Claim the ranges left of these shared runs one at a time, score and write their
+        customers, and finish each run whose ranges are all done: True if this worker
+        finished every run of `self`.
+
+        With `commit` (the scheduled job, or a worker on a cursor of its own), each batch is
+        committed with the range's progress, so that other workers see it; in the scheduled
+        job the worker stops when the scheduler says no time is left, and the range is
+        taken over by the next worker."""
+        worker = worker or f"{socket.gethostname()}/{os.getpid()}/{threading.get_ident()}"
+        rules = self.env["crm.relational.relationship.type"]._rules()
+        finished = True
+        for run in self:
+            settings = self._scoring_settings(run.company_id)
+            while partition := run._claim_partition(worker, commit):
+                if not run._score_partition(partition, rules, settings, commit):
+                    return False
+            finished = run._finish_parallel(commit) and finished
+        return finished
+
+    def _claim_partition(self, worker, commit=False):
+        """The first range of this run no other worker holds, locked for this transaction
+        (``FOR UPDATE SKIP LOCKED``) and marked as taken by `worker`; none when all are done
+        or held."""
+        self.ensure_one()
+        Partition = self.env["crm.relational.run.partition"]
+        if commit:
+            # A new transaction: its snapshot sees the ranges other workers have finished.
+            self.env["ir.cron"]._commit_progress()
+        Partition.invalidate_model()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM crm_relational_run_partition
+                    WHERE run_id = %s AND state <> 'done'
+                    ORDER BY partner_from LIMIT 1 FOR UPDATE SKIP LOCKED""",
+                self.id,
+            )
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return Partition
+        partition = Partition.browse(row[0])
+        partition.write(
+            {"state": "running", "worker": worker,
+             "started_at": partition.started_at or fields.Datetime.now()}
+        )  # fmt: skip
+        return partition
+
+    def _score_partition(self, partition, rules, settings, commit=False):
+        """Score and write the customers of `partition` (claimed) by batches in id order,
+        after the last one written: True when the range is done, False when the worker must
+        stop (no time left, or the range was taken over)."""
+        self.ensure_one()
+        batch_size = self._batch_size()
+        while True:
+            self.env.cr.execute(
+                SQL(
+                    """SELECT * FROM %s WHERE partner_id > %s AND partner_id <= %s
+                        ORDER BY partner_id LIMIT %s""",
+                    self._facts_table(),
+                    max(partition.last_partner_id, partition.partner_from - 1),
+                    partition.partner_to,
+                    batch_size,
+                )
+            )
+            names = [column.name for column in self.env.cr.description]
+            rows = self.env.cr.fetchall()
+            if not rows:
+                break
+            columns = zip(*rows, strict=True)
+            facts = {name: np.array(column) for name, column in zip(names, columns, strict=True)}
+            self._score_batch(facts, rules, settings)
+            partition.write(
+                {
+                    "last_partner_id": int(facts["partner_id"][-1]),
+                    "done_count": partition.done_count + len(rows),
+                }
+            )
+            if commit and not self._commit_partition(partition, len(rows)):
+                return False
+        partition.write({"state": "done", "finished_at": fields.Datetime.now()})
+        return True
+
+    def _commit_partition(self, partition, processed):
+        """Commit a batch of `partition` (in the scheduled job with its progress) and lock the
+        range again: False when no time is left or another worker took the range meanwhile."""
+        remaining = max(partition.customer_count - partition.done_count, 0)
+        # Outside the scheduled job (a worker on a cursor of its own) this only commits.
+        if not self.env["ir.cron"]._commit_progress(processed, remaining=remaining):
+            return False
+        return bool(partition.try_lock_for_update())
+
+    def _finish_parallel(self, commit=False):
+        """Close this shared run once all its ranges are done: the profiles of customers no
+        longer in the facts are dropped, the shared table too. True if the run is done (here
+        or by another worker), False while ranges are left or another worker closes it."""
+        self.ensure_one()
+        if commit:
+            self.env["ir.cron"]._commit_progress()
+        self.invalidate_recordset()
+        self.partition_ids.invalidate_recordset()
+        if self.state == "done":
+            return True
+        if not self._lock():
+            return False
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM crm_relational_run_partition"
+                " WHERE run_id = %s AND state <> 'done'",
+                self.id,
+            )
+        )
+        if self.env.cr.fetchone()[0]:
+            return False
+        table = self._facts_table()
+        self._drop_stale_profiles(self.company_id, None)
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
+        self.write(
+            {"state": "done", "finished_at": fields.Datetime.now(),
+             "done_count": sum(self.partition_ids.mapped("done_count"))}
+        )  # fmt: skip
+        self.env["crm.relational.profile"].invalidate_model()
+        if commit:
+            self.env["ir.cron"]._commit_progress()
+        return True
+
+    def _facts_table(self):
+        """The table of what is known of each customer: a temporary one of the session, or,
+        for a run shared between workers, the run's own table every session sees."""
+        if len(self) == 1 and self.parallel:
+            return SQL.identifier(f"crm_relational_facts_run_{self.id}")
+        return FACTS
+
     # ------------------------------------------------------------------ facts
     def _build_facts(self, company, today, partner_ids=None):
         """Fill the temporary table of what is known of each customer of `company` (of
         `partner_ids` only, if given): purchase history, last year's timeline signals, stage
         and type override of the current profile, and the margin share of larger customers."""
         self.env.flush_all()
-        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", FACTS))
+        table = self._facts_table()
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS %s", table))
         # The timeline's plan is large: JIT compilation would cost more than it saves.
         self.env.cr.execute(SQL("SET LOCAL jit = off"))
         parts = {
@@ -266,15 +528,17 @@ class CrmRelationalRun(models.Model):
         }
         self.env.cr.execute(
             SQL(
-                "CREATE TEMPORARY TABLE %s AS WITH %s %s",
-                FACTS,
+                "CREATE %s TABLE %s AS WITH %s %s",
+                # Shared between workers: a table every session sees (not worth logging).
+                SQL("UNLOGGED") if self.parallel else SQL("TEMPORARY"),
+                table,
                 SQL(", ").join(
                     SQL("%s AS (%s)", SQL.identifier(name), query) for name, query in parts.items()
                 ),
                 self._facts_select(company),
             )
         )
-        self.env.cr.execute(SQL("CREATE INDEX ON %s (partner_id)", FACTS))
+        self.env.cr.execute(SQL("CREATE INDEX ON %s (partner_id)", table))
 
     def _facts_orders(self, company, today):
         """Facts, part ``orders``: the confirmed sale orders of eligible customers up to
@@ -481,9 +745,11 @@ class CrmRelationalRun(models.Model):
         """The population figures a full run scores every customer against (JSON-able):
         order statistics of recency, orders, revenue and interactions, the smallest margins of
         tiers A and B, and the lifetime-value models fitted on (a sample of) the customers."""
-        self.env.cr.execute(SQL("SELECT count(*) FROM %s WHERE order_count > 0", FACTS))
+        self.env.cr.execute(
+            SQL("SELECT count(*) FROM %s WHERE order_count > 0", self._facts_table())
+        )
         buyers = self.env.cr.fetchone()[0]
-        self.env.cr.execute(SQL("SELECT count(*) FROM %s", FACTS))
+        self.env.cr.execute(SQL("SELECT count(*) FROM %s", self._facts_table()))
         everyone = self.env.cr.fetchone()[0]
 
         def grid(expression, count, condition):
@@ -495,7 +761,7 @@ class CrmRelationalRun(models.Model):
                     " FROM %s WHERE %s",
                     rfm.grid_fractions(count),
                     expression,
-                    FACTS,
+                    self._facts_table(),
                     condition,
                 )
             )
@@ -515,7 +781,7 @@ class CrmRelationalRun(models.Model):
             self.env.cr.execute(
                 SQL(
                     "SELECT min(margin) FROM %s WHERE margin > 0 AND share_before < %s",
-                    FACTS,
+                    self._facts_table(),
                     share,
                 )
             )
@@ -533,7 +799,7 @@ class CrmRelationalRun(models.Model):
             SQL(
                 "SELECT first_day, last_day, purchase_days, repeat_value FROM %s"
                 " WHERE order_count > 0 AND %s",
-                FACTS,
+                self._facts_table(),
                 sample,
             )
         )
@@ -574,11 +840,23 @@ class CrmRelationalRun(models.Model):
         )
 
     @staticmethod
-    def _plain(column):
-        """A column as a list of plain Python values (numpy scalars do not go to SQL)."""
-        return [
-            value.item() if isinstance(value, np.generic) else value for value in column.tolist()
-        ]
+    def _array_literal(column):
+        """A column as one PostgreSQL array literal (``{1,2,NULL}``), sent as a single text
+        parameter: the server reads it with the array type's input function, whereas a Python
+        list goes as ``ARRAY[...]`` with one parsed expression per value, several times
+        slower to send and to plan on large batches."""
+        values = column.tolist()
+        if column.dtype.kind in "iuf":
+            return "{" + ",".join(map(str, values)) + "}"
+
+        def text(value):
+            if value is None:
+                return "NULL"
+            if isinstance(value, str):
+                return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            return str(value)
+
+        return "{" + ",".join(map(text, values)) + "}"
 
     def _drop_stale_profiles(self, company, partner_ids):
         """Delete the profiles of `company` (among `partner_ids`, if given) whose customer is
@@ -591,7 +869,7 @@ class CrmRelationalRun(models.Model):
                       AND NOT EXISTS (SELECT FROM %s f WHERE f.partner_id = profile.partner_id)""",
                 company.id,
                 scope,
-                FACTS,
+                self._facts_table(),
             )
         )
 
@@ -620,16 +898,16 @@ class CrmRelationalRun(models.Model):
                         create_uid, create_date, write_uid, write_date)
                 SELECT p.id, p.partner_id, p.company_id, NULLIF(c.old, ''), c.new, %(today)s,
                        %(uid)s, now() at time zone 'UTC', %(uid)s, now() at time zone 'UTC'
-                  FROM unnest(%(partners)s::int[], %(old)s::varchar[], %(new)s::varchar[])
+                  FROM unnest(%(partners)s::int4[], %(old)s::varchar[], %(new)s::varchar[])
                        AS c(partner_id, old, new)
                   JOIN crm_relational_profile p
                     ON p.partner_id = c.partner_id AND p.company_id = %(company)s
                 """,
                 today=today,
                 uid=self.env.uid,
-                partners=partner_ids.tolist(),
-                old=old_stages.tolist(),
-                new=new_stages.tolist(),
+                partners=self._array_literal(partner_ids),
+                old=self._array_literal(old_stages),
+                new=self._array_literal(new_stages),
                 company=company.id,
             )
         )
@@ -644,8 +922,13 @@ class CrmRelationalRun(models.Model):
         """
         names = list(values)
         set_columns = [*names, "computed_at", "write_uid", "write_date"]
+        # Integer columns may hold whole floats (0.0): read as numbers, then rounded.
         arrays = [
-            SQL("%s::%s", self._plain(values[name]), SQL(self._sql_array_type(name)))
+            SQL(
+                "%s::%s",
+                self._array_literal(values[name]),
+                SQL(self._sql_array_type(name).replace("int4[]", "numeric[]::int4[]")),
+            )
             for name in names
         ]
         columns = SQL(", ").join(SQL.identifier(name) for name in names)

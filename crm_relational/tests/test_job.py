@@ -1,8 +1,11 @@
 import json
+from itertools import pairwise
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..models.crm_relational_job import LOCK_KEYS, advisory_lock
 from .common import RelationalCase
@@ -98,3 +101,126 @@ class TestProfileJob(RelationalCase):
             self.assertFalse(advisory_lock(other, "profile_recompute", self.company.id))
             self.assertTrue(advisory_lock(other, "profile_recompute", self.other_company.id))
             other.rollback()
+
+
+@tagged("post_install", "-at_install")
+class TestParallelRecompute(RelationalCase):
+    """A full recompute shared between workers (``_prepare_parallel``, ``_work_partitions``):
+    the facts and population figures once per run, the customers split into ranges, and
+    whatever the split, the same profiles and stage changes as one worker."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The demo data's orders are recent: the profiles of today.
+        cls.TODAY = fields.Date.today()
+        cls.Run = cls.env["crm.relational.run"]
+        # Two customers per batch: every range takes several batches.
+        cls.env["ir.config_parameter"].set_param("crm_relational.batch_size", 2)
+
+    def _snapshot(self):
+        """The company's profiles (every stored column but ids and write dates) and stage
+        changes, in customer order."""
+        self.env.flush_all()
+        skip = {"id", "computed_at", "create_date", "write_date", "create_uid", "write_uid"}
+        fields_ = self.env["crm.relational.profile"]._fields
+        columns = sorted(
+            name
+            for name, field in fields_.items()
+            if field.store and field.column_type and name not in skip
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s FROM crm_relational_profile WHERE company_id = %s ORDER BY partner_id",
+                SQL(", ").join(SQL.identifier(name) for name in columns),
+                self.company.id,
+            )
+        )
+        profiles = self.env.cr.fetchall()
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id, stage_from, stage_to, date FROM crm_relational_stage_history"
+                " WHERE company_id = %s ORDER BY partner_id, id",
+                self.company.id,
+            )
+        )
+        return profiles, self.env.cr.fetchall()
+
+    def _undone(self, recompute):
+        """What `recompute()` writes (``_snapshot``) and its run; then everything undone."""
+        self.env.cr.execute("SAVEPOINT parallel_case")
+        run = recompute()
+        snapshot = self._snapshot()
+        facts = {
+            "parameters": run.parameters,
+            "customer_count": run.customer_count,
+            "done_count": run.done_count,
+            "state": run.state,
+        }
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT parallel_case")
+        self.env.invalidate_all()
+        return snapshot, facts
+
+    def _one_worker(self):
+        self.env["crm.relational.profile"]._recompute(self.company, today=self.TODAY)
+        return self.Run.search([("company_id", "=", self.company.id)], limit=1)
+
+    def _shared(self, partitions):
+        def recompute():
+            run = self.Run._prepare_parallel(self.company, self.TODAY, partitions)
+            ranges = run.partition_ids
+            self.assertTrue(run.parallel)
+            self.assertEqual(len(ranges), min(partitions, run.customer_count))
+            self.assertEqual(set(ranges.mapped("state")), {"queued"})
+            self.assertEqual(sum(ranges.mapped("customer_count")), run.customer_count)
+            # The ranges follow one another, in id order, without overlap.
+            bounds = [(r.partner_from, r.partner_to) for r in ranges.sorted("partner_from")]
+            for (_first, last), (first, _last) in pairwise(bounds):
+                self.assertLess(last, first)
+            self.assertTrue(run._work_partitions(worker="test worker"))
+            self.assertEqual(set(ranges.mapped("state")), {"done"})
+            self.assertEqual(set(ranges.mapped("worker")), {"test worker"})
+            self.assertEqual(ranges.mapped("done_count"), ranges.mapped("customer_count"))
+            # The shared table of facts is gone with the run.
+            self.env.cr.execute("SELECT to_regclass(%s)", [f"crm_relational_facts_run_{run.id}"])
+            self.assertIsNone(self.env.cr.fetchone()[0])
+            return run
+
+        return self._undone(recompute)
+
+    def test_any_split_writes_what_one_worker_writes(self):
+        (profiles, history), one = self._undone(self._one_worker)
+        self.assertGreater(len(profiles), 3, "the demo data's customers make several ranges")
+        self.assertTrue(history, "a first recompute records stage changes")
+        for partitions in (1, 3, 1000):
+            shared, run = self._shared(partitions)
+            self.assertEqual(shared[0], profiles, f"profiles, {partitions} ranges")
+            self.assertEqual(shared[1], history, f"stage changes, {partitions} ranges")
+            self.assertEqual(run["state"], "done")
+            self.assertEqual(run["customer_count"], one["customer_count"])
+            self.assertEqual(run["done_count"], one["customer_count"])
+            self.assertEqual(run["parameters"], one["parameters"], "figures computed once")
+
+    def test_another_recompute_waits_for_the_shared_run(self):
+        run = self.Run._prepare_parallel(self.company, self.TODAY, 3)
+        self.assertFalse(self.Run._recompute_company(self.company, self.TODAY))
+        # The same day's shared run is carried on, not prepared again.
+        self.assertEqual(self.Run._prepare_parallel(self.company, self.TODAY, 3), run)
+        self.assertEqual(len(run.partition_ids), 3)
+        self.assertTrue(run._work_partitions())
+        self.assertEqual(run.state, "done")
+        self.assertTrue(self.Run._recompute_company(self.company, self.TODAY))
+
+    def test_the_worker_job_without_a_shared_run_does_nothing(self):
+        before = self.Run.search_count([])
+        self.env.ref("crm_relational.ir_cron_recompute_profiles_worker").method_direct_trigger()
+        self.assertEqual(self.Run.search_count([]), before)
+
+    def test_the_job_shares_the_recompute_when_told_to(self):
+        self.env["ir.config_parameter"].set_param("crm_relational.recompute_workers", 2)
+        self.Run._cron_recompute()
+        runs = self.Run.search([("company_id", "=", self.company.id)], limit=1)
+        self.assertTrue(runs.parallel)
+        self.assertEqual(runs.state, "done")
+        self.assertEqual(len(runs.partition_ids), min(8, runs.customer_count))
+        self.assertEqual(runs.done_count, runs.customer_count)
