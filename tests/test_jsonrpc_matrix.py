@@ -49,6 +49,7 @@ OVERRIDES = {
     ("helpdesk.ticket", "write"),
     ("helpdesk.ticket.sla", "create"),
     ("helpdesk.ticket.sla", "write"),
+    ("helpdesk.ticket.team", "create"),
     ("mail.thread", "message_parse"),
     ("res.partner", "write"),
 }

@@ -220,6 +220,8 @@ class CrmRelationalTimeline(models.Model):
         )
 
         def to_sql(model, alias, query):
+            if not few:
+                return readable_documents(model, alias)
             branches = []
             for name in models_:
                 # Archived documents (lost opportunities) stay readable, and in the timeline.
@@ -231,24 +233,38 @@ class CrmRelationalTimeline(models.Model):
                     # No rule restricts the user on this model: every document exists.
                     branches.append(is_model)
                     continue
-                if few:
-                    documents.add_where(
-                        SQL(
-                            "%s = %s",
-                            SQL.identifier(documents.table, "id"),
-                            SQL.identifier(alias, "res_id"),
-                        )
-                    )
-                    # OFFSET 0 keeps the test row by row, by primary key.
-                    test = SQL("EXISTS (%s OFFSET 0)", documents.select("1"))
-                else:
-                    test = SQL(
-                        "%s IN (%s)",
+                documents.add_where(
+                    SQL(
+                        "%s = %s",
+                        SQL.identifier(documents.table, "id"),
                         SQL.identifier(alias, "res_id"),
-                        documents.select(SQL.identifier(documents.table, "id")),
                     )
+                )
+                # OFFSET 0 keeps the test row by row, by primary key.
+                test = SQL("EXISTS (%s OFFSET 0)", documents.select("1"))
                 branches.append(SQL("(%s AND %s)", is_model, test))
             return SQL("(%s)", SQL(" OR ").join(branches)) if branches else SQL("FALSE")
+
+        def readable_documents(model, alias):
+            # The whole timeline: the row's document among the user's readable documents of
+            # every model, one sub-query ANDed to the rest, which PostgreSQL joins (a hash
+            # join that may spill to disk, whatever the number of documents).
+            documents = []
+            for name in models_:
+                query = model.env[name]._search([], active_test=False)
+                if not query.is_empty():
+                    documents.append(
+                        query.select(SQL("%s, %s", name, SQL.identifier(query.table, "id")))
+                    )
+            if not documents:
+                return SQL("FALSE")
+            return SQL(
+                """EXISTS (SELECT 1 FROM (%s) AS readable (model, id)
+                            WHERE readable.model = %s AND readable.id = %s)""",
+                SQL(" UNION ALL ").join(documents),
+                SQL.identifier(alias, "res_model"),
+                SQL.identifier(alias, "res_id"),
+            )
 
         def readable(row):
             if row.res_model not in models_:

@@ -94,7 +94,8 @@ class TestProfileJob(RelationalCase):
         self.assertEqual(
             LOCK_KEYS,
             {"profile_recompute": 2918431, "forecast_snapshot": 2918432,
-             "forecast_backtest": 2918433, "forecast_fit": 2918434, "ticket_routing": 2918437},
+             "forecast_backtest": 2918433, "forecast_fit": 2918434, "ticket_routing": 2918437,
+             "timeline_reconcile": 2918438},
         )  # fmt: skip
         self.assertTrue(self.Run._try_lock(self.company.id))
         with self.env.registry.cursor() as other:
