@@ -104,3 +104,53 @@ def test_two_workers_share_a_full_recompute():
         assert result["done"] == result["customers"] == sum(r[2] for r in ranges)
         assert {worker for _state, worker, *_rest in ranges} == {"first", "second"}
         assert result["table_left"] is None
+
+
+RACE_SCRIPT = textwrap.dedent(
+    """
+    import json
+    from odoo import SUPERUSER_ID, api, fields
+    from odoo.tools import SQL
+
+    today = fields.Date.context_today(env["crm.relational.run"])
+    run_id = env["crm.relational.run"]._prepare_parallel(env.company, today, 2).id
+    env.cr.commit()
+    with env.registry.cursor() as cr_a, env.registry.cursor() as cr_b:
+        run_a = api.Environment(cr_a, SUPERUSER_ID, {})["crm.relational.run"].browse(run_id)
+        first = run_a.partition_ids.sorted("partner_from")[0].id
+        cr_a.commit()
+        # The claimer's snapshot is taken, then another worker commits a batch of the range.
+        cr_a.execute("SELECT 1")
+        cr_b.execute(
+            "UPDATE crm_relational_run_partition SET worker = 'other' WHERE id = %s", [first])
+        cr_b.commit()
+        query = SQL(
+            "SELECT id FROM crm_relational_run_partition WHERE id = %s"
+            " FOR NO KEY UPDATE SKIP LOCKED", first)
+        refused = run_a._lock_rows(query, commit=True)
+        # The transaction was rolled back: the claim goes on in a new one and gets the range.
+        claimed = run_a._claim_partition("late", commit=True)
+        claimed_id, claimed_worker = claimed.id, claimed.worker
+        cr_a.commit()
+        finished = run_a._work_partitions(worker="late", commit=True)
+        cr_a.commit()
+        state = run_a.state
+    print("OK", json.dumps({
+        "refused": refused, "first": first, "claimed": claimed_id, "worker": claimed_worker,
+        "finished": finished, "state": state,
+    }))
+    """
+)
+
+
+def test_a_claim_meeting_a_range_just_committed_tries_again():
+    """PostgreSQL refuses a row lock (repeatable read) on a range another worker committed
+    after the claimer's snapshot: the claim does not fail the worker, it is tried again in a
+    new transaction."""
+    with database_copy("crmrel_parallel_race") as db:
+        code, out, err = odoo_shell(db, RACE_SCRIPT)
+        assert code == 0 and "OK" in out, (out + err)[-3000:]
+        result = json.loads(out.split("OK ", 1)[1].splitlines()[0])
+        assert result["refused"] is None
+        assert result["claimed"] == result["first"] and result["worker"] == "late"
+        assert result["finished"] is True and result["state"] == "done"

@@ -6,6 +6,7 @@ import threading
 from datetime import datetime, time, timedelta
 
 import numpy as np
+from psycopg2.extensions import TransactionRollbackError
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -32,6 +33,8 @@ WORKERS_PARAMETER = "crm_relational.recompute_workers"
 # A parallel run splits each company's customers into this many ranges per worker, so that a
 # worker done early takes another range while a slower one finishes its own.
 PARTITIONS_PER_WORKER = 4
+# A claim that meets a range another worker has just committed is tried again this many times.
+CLAIM_ATTEMPTS = 5
 
 
 class CrmRelationalRun(models.Model):
@@ -396,31 +399,51 @@ class CrmRelationalRun(models.Model):
 
     def _claim_partition(self, worker, commit=False):
         """The first range of this run no other worker holds, locked for this transaction
-        (``FOR UPDATE SKIP LOCKED``) and marked as taken by `worker`; none when all are done
-        or held."""
+        (``FOR NO KEY UPDATE SKIP LOCKED``) and marked as taken by `worker`; none when all are
+        done or held."""
         self.ensure_one()
         Partition = self.env["crm.relational.run.partition"]
-        if commit:
-            # A new transaction: its snapshot sees the ranges other workers have finished.
-            self.env["ir.cron"]._commit_progress()
-        Partition.invalidate_model()
-        self.env.cr.execute(
-            SQL(
-                """SELECT id FROM crm_relational_run_partition
-                    WHERE run_id = %s AND state <> 'done'
-                    ORDER BY partner_from LIMIT 1 FOR UPDATE SKIP LOCKED""",
-                self.id,
-            )
+        query = SQL(
+            """SELECT id FROM crm_relational_run_partition
+                WHERE run_id = %s AND state <> 'done'
+                ORDER BY partner_from LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED""",
+            self.id,
         )
-        row = self.env.cr.fetchone()
-        if not row:
+        for _attempt in range(CLAIM_ATTEMPTS if commit else 1):
+            if commit:
+                # A new transaction: its snapshot sees the ranges other workers have finished.
+                self.env["ir.cron"]._commit_progress()
+            rows = self._lock_rows(query, commit)
+            if rows is not None:
+                break
+        else:
             return Partition
-        partition = Partition.browse(row[0])
+        if not rows:
+            return Partition
+        partition = Partition.browse(rows[0][0])
         partition.write(
             {"state": "running", "worker": worker,
              "started_at": partition.started_at or fields.Datetime.now()}
         )  # fmt: skip
         return partition
+
+    def _lock_rows(self, query, commit):
+        """The rows `query` (a ``SELECT ... FOR ... SKIP LOCKED``, the first statement of its
+        transaction) locks; None when a row it meets was changed by a worker that committed
+        after the transaction's snapshot was taken: PostgreSQL refuses the lock then
+        (repeatable read), the transaction is rolled back (nothing else is in it) and the
+        caller may try again in a new one. Outside a worker committing its batches the error
+        is raised."""
+        Partition = self.env["crm.relational.run.partition"]
+        Partition.invalidate_model()
+        try:
+            self.env.cr.execute(query, log_exceptions=False)
+        except TransactionRollbackError:
+            if not commit:
+                raise
+            self.env.cr.rollback()
+            return None
+        return self.env.cr.fetchall()
 
     def _score_partition(self, partition, rules, settings, commit=False):
         """Score and write the customers of `partition` (claimed) by batches in id order,
@@ -464,7 +487,12 @@ class CrmRelationalRun(models.Model):
         # Outside the scheduled job (a worker on a cursor of its own) this only commits.
         if not self.env["ir.cron"]._commit_progress(processed, remaining=remaining):
             return False
-        return bool(partition.try_lock_for_update())
+        query = SQL(
+            "SELECT id FROM crm_relational_run_partition WHERE id = %s"
+            " FOR NO KEY UPDATE SKIP LOCKED",
+            partition.id,
+        )
+        return bool(self._lock_rows(query, commit=True))
 
     def _finish_parallel(self, commit=False):
         """Close this shared run once all its ranges are done: the profiles of customers no
