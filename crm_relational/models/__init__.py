@@ -10,3 +10,9 @@ from . import crm_relational_run
 from . import crm_relational_run_partition
 from . import account_payment
 from . import crm_relational_erasure
+from . import account_move
+from . import calendar_event
+from . import crm_lead
+from . import mail_message
+from . import sale_order
+from . import stock_picking

@@ -450,7 +450,11 @@ class CrmRelationalProfile(models.Model):
         contacts only if the company says so; with `partner_ids`, only those.
         """
         conditions = [
-            SQL("p.id = p.commercial_partner_id"),
+            # Its own commercial partner (``res.partner._compute_commercial_partner``), said
+            # so that PostgreSQL estimates how many there are (it cannot for ``id =
+            # commercial_partner_id``, guesses a few hundred, and reads the sources one
+            # customer at a time on large data).
+            SQL("(p.is_company OR p.parent_id IS NULL)"),
             SQL("NOT COALESCE(p.relational_no_profiling, FALSE)"),
             SQL("NOT COALESCE(p.relational_forgotten, FALSE)"),
         ]

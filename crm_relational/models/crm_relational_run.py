@@ -549,7 +549,7 @@ class CrmRelationalRun(models.Model):
             "eligible": self.env["crm.relational.profile"]._eligible_partners(company, partner_ids),
             "orders": self._facts_orders(company, today),
             "days": self._facts_days(),
-            "refunds": self._facts_refunds(company, today),
+            "refunds": self._facts_refunds(company, today, partner_ids),
             "purchases": self._facts_purchases(today),
             "people": self._facts_people(company, today),
             "signals": self._facts_signals(company, today, partner_ids),
@@ -603,7 +603,7 @@ class CrmRelationalRun(models.Model):
             """
         )
 
-    def _facts_refunds(self, company, today):
+    def _facts_refunds(self, company, today, partner_ids=None):
         """Facts, part ``refunds``: posted credit notes by eligible customer up to `today`."""
         return SQL(
             """
@@ -615,37 +615,50 @@ class CrmRelationalRun(models.Model):
                AND am.state = 'posted'
                AND am.company_id = %(company)s
                AND am.invoice_date <= %(today)s
+               AND %(partners)s
              GROUP BY am.commercial_partner_id
             """,
             company=company.id,
             today=today,
+            # The given customers as constants: an incremental run reads their credit notes
+            # by the index, not all of them (see ``_facts_signals``).
+            partners=SQL("am.commercial_partner_id = ANY(%s)", partner_ids)
+            if partner_ids is not None
+            else SQL("TRUE"),
         )
 
     def _facts_purchases(self, today):
         """Facts, part ``purchases``: each buyer's purchase history (first and last day,
         orders, revenue and margin net of credit notes, repeat order value, last two
         half-years' revenue)."""
+        # Days summed by customer first, then its credit notes joined: one row per customer
+        # on each side, whatever the planner guesses of their sizes.
         return SQL(
             """
-            SELECT d.partner_id,
-                   min(d.day) AS first_day,
-                   max(d.day) AS last_day,
-                   sum(d.orders)::int AS order_count,
-                   count(*)::int AS purchase_days,
-                   (sum(d.amount) + COALESCE(max(r.amount), 0))::float8 AS revenue,
-                   (sum(d.margin) * CASE WHEN sum(d.amount) > 0
-                       THEN 1 + COALESCE(max(r.amount), 0) / sum(d.amount)
+            SELECT d.partner_id, d.first_day, d.last_day, d.order_count, d.purchase_days,
+                   (d.amount + COALESCE(r.amount, 0))::float8 AS revenue,
+                   (d.margin * CASE WHEN d.amount > 0
+                       THEN 1 + COALESCE(r.amount, 0) / d.amount
                        ELSE 1 END)::float8 AS margin,
-                   COALESCE(avg(d.amount) FILTER (WHERE d.nth > 1), 0)::float8
-                       AS repeat_value,
-                   COALESCE(sum(d.amount) FILTER (WHERE d.day > %(half_year)s), 0)::float8
-                       AS recent_revenue,
-                   COALESCE(sum(d.amount) FILTER (
-                       WHERE d.day <= %(half_year)s AND d.day > %(year)s), 0)::float8
-                       AS previous_revenue
-              FROM days d
+                   d.repeat_value, d.recent_revenue, d.previous_revenue
+              FROM (
+                SELECT partner_id,
+                       min(day) AS first_day,
+                       max(day) AS last_day,
+                       sum(orders)::int AS order_count,
+                       count(*)::int AS purchase_days,
+                       sum(amount) AS amount,
+                       sum(margin) AS margin,
+                       COALESCE(avg(amount) FILTER (WHERE nth > 1), 0)::float8 AS repeat_value,
+                       COALESCE(sum(amount) FILTER (WHERE day > %(half_year)s), 0)::float8
+                           AS recent_revenue,
+                       COALESCE(sum(amount) FILTER (
+                           WHERE day <= %(half_year)s AND day > %(year)s), 0)::float8
+                           AS previous_revenue
+                  FROM days
+                 GROUP BY partner_id
+              ) d
               LEFT JOIN refunds r ON r.partner_id = d.partner_id
-             GROUP BY d.partner_id
             """,
             half_year=today - timedelta(days=HALF_YEAR_DAYS),
             year=today - timedelta(days=2 * HALF_YEAR_DAYS),
@@ -884,7 +897,12 @@ class CrmRelationalRun(models.Model):
                 return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
             return str(value)
 
-        return "{" + ",".join(map(text, values)) + "}"
+        distinct = set(values)
+        if 2 * len(distinct) > len(values):
+            return "{" + ",".join(map(text, values)) + "}"
+        # Stages, tiers, dates repeat over customers: each distinct value is spelled once.
+        spelled = {value: text(value) for value in distinct}
+        return "{" + ",".join(map(spelled.__getitem__, values)) + "}"
 
     def _drop_stale_profiles(self, company, partner_ids):
         """Delete the profiles of `company` (among `partner_ids`, if given) whose customer is

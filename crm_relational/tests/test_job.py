@@ -1,4 +1,5 @@
 import json
+import re
 from itertools import pairwise
 from unittest.mock import patch
 
@@ -225,3 +226,47 @@ class TestParallelRecompute(RelationalCase):
         self.assertEqual(runs.state, "done")
         self.assertEqual(len(runs.partition_ids), min(8, runs.customer_count))
         self.assertEqual(runs.done_count, runs.customer_count)
+
+
+@tagged("post_install", "-at_install")
+class TestIncrementalReads(RelationalCase):
+    """What an incremental recompute reads is found by index, not by reading whole tables:
+    the records changed since the last run, and the customers eligible for a profile."""
+
+    def test_changes_since_the_last_run_are_found_by_index(self):
+        # Each query of the sources changed since a date filters its first table on a date of
+        # change: that table has an index led by that column (tiny test tables give no plan
+        # to judge by, the catalog does).
+        since = fields.Datetime.now()
+        queries = self.env["crm.relational.profile"]._touched_queries(self.company, since)
+        self.assertGreaterEqual(len(queries), 8)
+        for query in queries:
+            table = re.search(r"FROM (\w+)", query.code).group(1)
+            column = re.search(r"(\w+_date) > %s", query.code).group(1)
+            self.env.cr.execute(
+                """SELECT count(*) FROM pg_index i
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                    WHERE i.indrelid = %s::regclass AND a.attname = %s""",
+                [table, column],
+            )
+            self.assertTrue(self.env.cr.fetchone()[0], f"{table}.{column}: {query.code}")
+
+    def test_eligible_customers_are_their_own_commercial_partners(self):
+        # A company under a parent company, a person without a company, and a company's
+        # contact: the first two are customers, the contact is not.
+        group = self.env["res.partner"].create({"name": "Holding", "is_company": True})
+        branch = self.env["res.partner"].create(
+            {"name": "Branch", "is_company": True, "parent_id": group.id}
+        )
+        person = self.env["res.partner"].create({"name": "Private buyer"})
+        self.env.flush_all()
+        eligible = self.env["crm.relational.profile"]._eligible_partners(self.company, None)
+        self.env.cr.execute(eligible)
+        ids = {row[0] for row in self.env.cr.fetchall()}
+        self.assertTrue({group.id, branch.id, person.id, self.customer_sa.id} <= ids)
+        self.assertNotIn(self.contact_sa.id, ids)
+        self.env.cr.execute(
+            "SELECT id FROM res_partner WHERE id = commercial_partner_id AND id = ANY(%s)",
+            [list(ids)],
+        )
+        self.assertEqual({row[0] for row in self.env.cr.fetchall()}, ids)
