@@ -9,10 +9,7 @@ from odoo.tools import SQL
 from ..system_fields import system_env
 
 # The columns of ``_presence_sql``: what tells whether an agent works at a moment.
-PRESENCE = (
-    "resource_id", "calendar_id", "tz", "calendar", "calendar_tz", "flexible", "touching",
-    "away", "public",
-)  # fmt: skip
+PRESENCE = ("resource_id", "calendar_id", "tz", "leaves")
 
 
 class CrmRelationalRouting(models.AbstractModel):
@@ -143,7 +140,7 @@ class CrmRelationalRouting(models.AbstractModel):
         chosen = min(
             free, key=lambda agent: (agent["load"], agent["last_assigned_at"] or epoch, agent["id"])
         )
-        self.env["crm.relational.agent"].browse(chosen["id"])._relational_stamp(moment)
+        name = self.env["crm.relational.agent"].browse(chosen["id"])._relational_stamp(moment)
         if pending is not None:
             pending[chosen["id"]] += 1
         return "routed", {
@@ -152,7 +149,7 @@ class CrmRelationalRouting(models.AbstractModel):
                 "Routed to %(agent)s: has the skills (%(skills)s), is working now and "
                 "carried %(load)s of %(capacity)s tickets, the fewest of the %(count)s "
                 "agents able to take it.",
-                agent=chosen["name"], skills=names,
+                agent=name, skills=names,
                 load=chosen["load"], capacity=chosen["capacity"], count=len(free),
             ),
         }  # fmt: skip
@@ -161,11 +158,10 @@ class CrmRelationalRouting(models.AbstractModel):
     def _qualified(self, team, company, skills, moment=None):
         """The active agents of ``team``'s members in ``company`` whose level reaches the
         minimum of every one of ``skills``, in id order, as dicts: ``id``, ``user_id``,
-        ``name`` (of the user), ``capacity``, ``load`` (their open tickets in ``company``,
-        kept by the database in the same transaction as the tickets, see
-        ``crm.relational.agent.init``), ``last_assigned_at``, and what tells whether they
-        work at ``moment`` (now), see ``_presence_sql``. One query, whatever the number of
-        agents and tickets."""
+        ``capacity``, ``load`` (their open tickets in ``company``, kept by the database in the
+        same transaction as the tickets, see ``crm.relational.agent.init``),
+        ``last_assigned_at``, and what tells whether they work at ``moment`` (now), see
+        ``_presence_sql``. One query, whatever the number of agents and tickets."""
         # The loads are kept by triggers on the tickets' rows: what the ORM still holds must
         # reach them first.
         self.env["helpdesk.ticket"].flush_model(["user_id", "stage_id", "active", "company_id"])
@@ -181,27 +177,16 @@ class CrmRelationalRouting(models.AbstractModel):
             )
             for skill in skills
         ]
-        start, end = self._moment_bounds(moment)
-        rows = self.env.execute_query(
-            SQL(
-                """
-            SELECT a.id, a.user_id, p.name, a.capacity, a.open_ticket_load, a.last_assigned_at,
-                   %(presence_columns)s
-              FROM crm_relational_agent a
-              JOIN res_users u ON u.id = a.user_id
-              JOIN res_partner p ON p.id = u.partner_id
-                   %(presence_joins)s
-             WHERE a.active AND a.company_id = %(company)s AND a.user_id = ANY(%(users)s)
-               AND %(skills)s
-             ORDER BY a.id
-                """,
-                company=company.id or None,
-                users=team.user_ids.ids,
-                skills=SQL(" AND ").join([SQL("TRUE"), *has_skills]),
-                **self._presence_sql(SQL("a.user_id"), team, start, end),
-            )
+        agents = SQL(
+            """SELECT a.id, a.user_id, a.capacity, a.open_ticket_load, a.last_assigned_at
+                 FROM crm_relational_agent a
+                WHERE a.active AND a.company_id = %s AND a.user_id = ANY(%s) AND %s""",
+            company.id or None,
+            team.user_ids.ids,
+            SQL(" AND ").join([SQL("TRUE"), *has_skills]),
         )
-        keys = ("id", "user_id", "name", "capacity", "load", "last_assigned_at", *PRESENCE)
+        rows = self.env.execute_query(self._presence_sql(agents, moment))
+        keys = ("id", "user_id", "capacity", "load", "last_assigned_at", *PRESENCE)
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     @api.model
@@ -255,16 +240,8 @@ class CrmRelationalRouting(models.AbstractModel):
         query for their resources and time off (see ``_working_now``)."""
         if not users:
             return users
-        start, end = self._moment_bounds(moment)
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT u.id, %(presence_columns)s
-                     FROM res_users u %(presence_joins)s
-                    WHERE u.id = ANY(%(users)s)""",
-                users=users.ids,
-                **self._presence_sql(SQL("u.id"), team, start, end),
-            )
-        )
+        members = SQL("SELECT UNNEST(%s::int[]) AS user_id", users.ids)
+        rows = self.env.execute_query(self._presence_sql(members, moment))
         presence = [dict(zip(("user_id", *PRESENCE), row, strict=True)) for row in rows]
         working = self._working_now(team, presence, moment)
         return users.filtered(lambda user: user.id in working)
@@ -276,61 +253,51 @@ class CrmRelationalRouting(models.AbstractModel):
         return start, start + timedelta(minutes=1)
 
     @api.model
-    def _presence_sql(self, user_id, team, start, end):
-        """The SQL columns (``presence_columns``, named in ``PRESENCE``) and joins
-        (``presence_joins``) that tell whether the user of the column ``user_id`` works in
-        [``start``, ``end``] (naive UTC): the user's first active resource (as
-        ``user.resource_ids`` lists them), its time zone, the calendar whose hours are theirs
-        (their own, else ``team``'s) with its zone and whether its hours are flexible, whether
-        some time off of theirs touches the minute, the calendars of their time off covering
-        all of it (0: of no calendar), and the calendars with a public holiday touching it."""
+    def _presence_sql(self, users, moment=None):
+        """The query of the rows of the query ``users`` (with a column ``user_id``), in the
+        order of their first column, each followed by what tells whether the user works at
+        ``moment`` (now), named in ``PRESENCE``: their first active resource (as
+        ``user.resource_ids`` lists them), its own calendar and time zone, and the time off
+        touching the minute from ``moment`` of their resources or of no one (public
+        holidays), as [resource or 0, calendar or 0, 1 if it covers the whole minute] (the
+        same on every row). Each table is read once for all the users."""
         self.env["resource.resource"].flush_model(
             ["user_id", "active", "calendar_id", "tz", "name"]
         )
-        self.env["resource.calendar"].flush_model(["tz", "flexible_hours"])
         self.env["resource.calendar.leaves"].flush_model()
-        columns = SQL(
-            """res.id, res.calendar_id, res.tz, cal.id, cal.tz,
-               COALESCE(cal.flexible_hours, FALSE), COALESCE(off.touching, FALSE),
-               COALESCE(off.away, '{}'), ARRAY(
-                   SELECT DISTINCT COALESCE(l.calendar_id, 0) FROM resource_calendar_leaves l
-                    WHERE l.resource_id IS NULL AND l.time_type = 'leave'
-                      AND l.date_from <= %(end)s AND l.date_to >= %(start)s)""",
-            start=start,
-            end=end,
-        )
-        joins = SQL(
+        start, end = self._moment_bounds(moment)
+        return SQL(
             """
-              LEFT JOIN LATERAL (
-                    SELECT r.id, r.calendar_id, r.tz FROM resource_resource r
-                     WHERE r.user_id = %(user_id)s AND r.active
-                     ORDER BY r.name, r.id LIMIT 1
-                   ) res ON TRUE
-              LEFT JOIN resource_calendar cal
-                     ON cal.id = COALESCE(res.calendar_id, %(team_calendar)s)
-              LEFT JOIN LATERAL (
-                    SELECT TRUE AS touching,
-                           ARRAY_AGG(DISTINCT COALESCE(l.calendar_id, 0))
-                               FILTER (WHERE l.date_from <= %(start)s AND l.date_to >= %(end)s)
-                               AS away
-                      FROM resource_calendar_leaves l
-                     WHERE l.resource_id = res.id AND l.time_type = 'leave'
-                       AND l.date_from <= %(end)s AND l.date_to >= %(start)s
-                    HAVING COUNT(*) > 0
-                   ) off ON TRUE""",
-            user_id=user_id,
-            team_calendar=team.resource_calendar_id.id or None,
+            WITH users AS MATERIALIZED (%(users)s),
+            res AS MATERIALIZED (
+                SELECT DISTINCT ON (r.user_id) r.user_id, r.id, r.calendar_id, r.tz
+                  FROM resource_resource r
+                 WHERE r.user_id IN (SELECT user_id FROM users) AND r.active
+                 ORDER BY r.user_id, r.name, r.id
+            )
+            SELECT users.*, res.id, res.calendar_id, res.tz, (
+                       SELECT ARRAY_AGG(ARRAY[COALESCE(l.resource_id, 0),
+                                              COALESCE(l.calendar_id, 0),
+                                              (l.date_from <= %(start)s
+                                               AND l.date_to >= %(end)s)::int])
+                         FROM resource_calendar_leaves l
+                        WHERE l.time_type = 'leave'
+                          AND l.date_from <= %(end)s AND l.date_to >= %(start)s
+                          AND (l.resource_id IS NULL OR l.resource_id IN (SELECT id FROM res)))
+              FROM users LEFT JOIN res ON res.user_id = users.user_id
+             ORDER BY 1
+            """,
+            users=users,
             start=start,
             end=end,
         )
-        return {"presence_columns": columns, "presence_joins": joins}
 
     @api.model
     def _working_now(self, team, presence, moment=None):
         """The set of user ids among ``presence`` (dicts with ``user_id`` and the columns
-        of ``_presence_sql``) who work at ``moment`` (now), as Odoo's working intervals say:
-        by their own working hours and time off if they have any, else `team`'s (public
-        holidays included); no hours, always.
+        ``PRESENCE`` of ``_presence_sql``) who work at ``moment`` (now), as Odoo's working
+        intervals say: by their own working hours and time off if they have any, else
+        `team`'s (public holidays included); no hours, always.
 
         Most agents are answered from their calendar's hours of the day in their zone, kept
         between requests (``_day_attendance``): an agent neither on time off nor on a public
@@ -339,27 +306,31 @@ class CrmRelationalRouting(models.AbstractModel):
         without hours of their own) have Odoo's intervals computed, one computation per
         calendar; an agent on time off the whole moment does not work."""
         start, end = self._moment_bounds(moment)
+        on_leave, public, away = set(), set(), defaultdict(set)
+        for resource_id, calendar_id, whole in (presence[0]["leaves"] or []) if presence else ():
+            (on_leave if resource_id else public).add(resource_id or calendar_id)
+            if resource_id and whole:
+                away[resource_id].add(calendar_id)
+        team_calendar = team.resource_calendar_id.id
         working, by_calendar = set(), defaultdict(list)
         for row in presence:
-            calendar = row["calendar"]  # their own, else the team's
-            public = set(row["public"]) & {0, calendar}
+            user_id, resource_id = row["user_id"], row["resource_id"]
+            calendar = row["calendar_id"] or team_calendar  # their own, else the team's
+            holiday = bool({0, calendar} & public)
             if not calendar:
-                working.add(row["user_id"])
-            elif row["resource_id"] and set(row["away"]) & {0, calendar}:
+                working.add(user_id)
+            elif resource_id and {0, calendar} & away[resource_id]:
                 continue  # on time off the whole moment (as Odoo counts it: of the calendar)
-            elif (
-                public
-                or row["touching"]
-                or row["flexible"]
-                or (row["resource_id"] and not row["calendar_id"])
-            ):
-                leaves = bool(public or row["touching"])
-                by_calendar[calendar].append((row["user_id"], row["resource_id"], leaves))
+            elif holiday or resource_id in on_leave or (resource_id and not row["calendar_id"]):
+                leaves = holiday or resource_id in on_leave
+                by_calendar[calendar].append((user_id, resource_id, leaves))
             else:
-                zone = (row["resource_id"] and row["tz"]) or row["calendar_tz"] or "UTC"
-                hours = self._day_attendance(calendar, zone, start.date())
-                if any(begin < end and stop > start for begin, stop in hours):
-                    working.add(row["user_id"])
+                hours = self._day_attendance(calendar, row["tz"] if resource_id else None,
+                                             start.date())  # fmt: skip
+                if hours is None:  # flexible hours: as Odoo spreads them over the moment
+                    by_calendar[calendar].append((user_id, resource_id, False))
+                elif any(begin < end and stop > start for begin, stop in hours):
+                    working.add(user_id)
         # Odoo's working intervals, one computation per calendar, for the few others.
         start_utc, end_utc = start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)
         for calendar_id, members in by_calendar.items():
@@ -381,16 +352,18 @@ class CrmRelationalRouting(models.AbstractModel):
     @api.model
     @tools.ormcache("calendar_id", "zone", "day")
     def _day_attendance(self, calendar_id, zone, day):
-        """The hours of the calendar ``calendar_id`` in the time zone ``zone``, from ``day``
-        0:00 UTC for 25 hours (so that any minute starting that day is covered), as Odoo's
-        attendance intervals give them (time off aside): a tuple of (start, stop) naive UTC
-        datetimes. Kept in the registry's cache, shared by every request, until a calendar or
-        its attendances change (``resource.calendar``, ``resource.calendar.attendance``)."""
+        """The hours of the calendar ``calendar_id`` in the time zone ``zone`` (None: the
+        calendar's own), from ``day`` 0:00 UTC for 25 hours (so that any minute starting that
+        day is covered), as Odoo's attendance intervals give them (time off aside): a tuple of
+        (start, stop) naive UTC datetimes; None if the calendar has flexible hours (Odoo
+        spreads those over the period asked). Kept in the registry's cache, shared by every
+        request, until a calendar or its attendances change (see ``resource.calendar``)."""
+        calendar = self.env["resource.calendar"].browse(calendar_id)
+        if calendar.flexible_hours:
+            return None
         begin = datetime.combine(day, time.min, tzinfo=UTC)
-        intervals = (
-            self.env["resource.calendar"]
-            .browse(calendar_id)
-            ._attendance_intervals_batch(begin, begin + timedelta(hours=25), tz=timezone(zone))
+        intervals = calendar._attendance_intervals_batch(
+            begin, begin + timedelta(hours=25), tz=timezone(zone or calendar.tz or "UTC")
         )
         return tuple(
             (start.astimezone(UTC).replace(tzinfo=None), stop.astimezone(UTC).replace(tzinfo=None))
