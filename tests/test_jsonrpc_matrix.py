@@ -52,6 +52,12 @@ OVERRIDES = {
     ("helpdesk.ticket.team", "create"),
     ("mail.thread", "message_parse"),
     ("res.partner", "write"),
+    # Changing working hours forgets the hours routing keeps; who may change them is Odoo's.
+    ("resource.calendar", "unlink"),
+    ("resource.calendar", "write"),
+    ("resource.calendar.attendance", "create"),
+    ("resource.calendar.attendance", "unlink"),
+    ("resource.calendar.attendance", "write"),
 }
 ROLE_KEYS = {
     "portal customer": "portal",

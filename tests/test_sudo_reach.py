@@ -13,6 +13,7 @@ import re
 from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
+from freezegun import freeze_time
 from repository_case import RepositoryCase
 
 from odoo import Command
@@ -38,7 +39,7 @@ SUDOS = {
     ("crm_relational/models/res_partner.py", "_relational_forget"): 1,
     ("crm_relational_service/controllers/portal.py", "_faq"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_message_post_after_hook"): 1,
-    ("crm_relational_service/models/crm_relational_routing.py", "_route_one"): 1,
+    ("crm_relational_service/models/crm_relational_routing.py", "_choose_agent"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_get_sla_ticket_domain"): 1,
     ("crm_relational_service/models/helpdesk_ticket.py", "_relational_check_close"): 1,
     ("crm_relational_sfa/models/crm_relational_forecast.py", "action_take_now"): 1,
@@ -457,10 +458,10 @@ class TestSudoReach(SudoCase):
             ticket.with_user(self.salesman)._relational_check_close(done)
         self.assertEqual(ticket.stage_id, stage)
 
-    def test_route_one(self):
-        """Routing reads the team's agents through sudo, of the ticket's company only: a team
-        member who is an agent of another company never gets the ticket, and the routing note
-        names the chosen agent only."""
+    def test_choose_agent(self):
+        """Routing reads the team's agents and their working hours through sudo, of the
+        ticket's company only: a team member who is an agent of another company never gets
+        the ticket, and the routing note names the chosen agent only, never their hours."""
         colleague = new_test_user(
             self.env, login="sudo_agent_b", groups="helpdesk_mgmt.group_helpdesk_user_own",
             company_id=self.company_b.id, company_ids=[Command.set(self.company_b.ids)],
@@ -474,12 +475,36 @@ class TestSudoReach(SudoCase):
         Agent.create({"user_id": self.agent.id, "company_id": self.company_a.id, "capacity": 1})
         # The ticket's creator sees neither agent record.
         self.assertFalse(Agent.with_user(self.portal).has_access("read"))
-        tickets = self.env["helpdesk.ticket"].with_user(self.agent).create(
-            [{"name": f"Sudo routed {n}", "description": "<p>x</p>", "team_id": team.id,
-              "company_id": self.company_a.id} for n in range(2)]
+        # The agent works the hours of a resource of company B, back from time off half a
+        # minute into the moment: the ticket's creator (of company A) may read neither, yet
+        # routing knows the agent works now, as Odoo's intervals of that resource say.
+        hours = self.env["resource.calendar"].create(
+            {"name": "Sudo round the clock", "company_id": self.company_b.id, "tz": "UTC",
+             "attendance_ids": [Command.create({"name": f"Day {day}", "dayofweek": str(day),
+                                                "hour_from": 0, "hour_to": 24,
+                                                "day_period": "morning"})
+                                for day in range(7)]}
         )  # fmt: skip
+        resource = self.env["resource.resource"].create(
+            {"name": "Sudo agent", "user_id": self.agent.id, "calendar_id": hours.id,
+             "tz": "UTC", "company_id": self.company_b.id}
+        )  # fmt: skip
+        moment = datetime(2026, 11, 25, 10, 0)
+        leave = self.env["resource.calendar.leaves"].create(
+            {"name": "Sudo dentist", "resource_id": resource.id, "calendar_id": hours.id,
+             "date_from": moment - timedelta(hours=1), "date_to": moment + timedelta(seconds=30)}
+        )  # fmt: skip
+        for record in (resource, leave):
+            self.assertFalse(record.with_user(self.agent).has_access("read"))
+        self.env.invalidate_all()  # nothing read above is at hand for the creator
+        with freeze_time(moment):
+            tickets = self.env["helpdesk.ticket"].with_user(self.agent).create(
+                [{"name": f"Sudo routed {n}", "description": "<p>x</p>", "team_id": team.id,
+                  "company_id": self.company_a.id} for n in range(2)]
+            )  # fmt: skip
         self.assertEqual(tickets[0].user_id, self.agent)
         self.assertNotIn(colleague.name, tickets[0].relational_routing_note)
+        self.assertNotIn(hours.name, tickets[0].relational_routing_note)
         # The agent of company A is full: the ticket stays in the queue, not with company B.
         self.assertFalse(tickets[1].user_id)
         self.assertNotIn(colleague.name, tickets[1].relational_routing_note)

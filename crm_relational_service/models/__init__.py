@@ -14,5 +14,7 @@ from . import stock_picking
 from . import res_partner
 from . import crm_relational_kb_article
 from . import mail_thread
+from . import resource_calendar
+from . import resource_calendar_attendance
 from . import crm_relational_routing
 from . import crm_relational_routing_run

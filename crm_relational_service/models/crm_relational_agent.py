@@ -187,21 +187,25 @@ class CrmRelationalAgent(models.Model):
         return super()._sql_error_to_message(exc)
 
     def _relational_stamp(self, moment):
-        """Record that routing gave the agent a ticket at ``moment``. The update locks the
-        agent's row until the end of the transaction: a concurrent transaction that routed
-        to the agent since this one began makes it fail to serialize, one still routing to
-        the agent makes it wait, so the agent's load read before stays true."""
+        """Record that routing gave the agent a ticket at ``moment``; returns the agent's name
+        (for the routing note, whoever routes). The update locks the agent's row until the
+        end of the transaction: a concurrent transaction that routed to the agent since this
+        one began makes it fail to serialize, one still routing to the agent makes it wait,
+        so the agent's load read before stays true."""
         self.ensure_one()
         self.flush_recordset(["last_assigned_at"])
-        self.env.cr.execute(
+        (name,) = self.env.execute_query(
             SQL(
-                """UPDATE crm_relational_agent
+                """UPDATE crm_relational_agent a
                       SET last_assigned_at = %s, write_uid = %s, write_date = %s
-                    WHERE id = %s""",
+                    WHERE a.id = %s
+                RETURNING (SELECT p.name FROM res_users u JOIN res_partner p ON p.id = u.partner_id
+                            WHERE u.id = a.user_id)""",
                 moment,
                 self.env.uid,
                 self.env.cr.now(),
                 self.id,
             )
-        )
+        )[0]
         self.invalidate_recordset(["last_assigned_at", "write_uid", "write_date"])
+        return name

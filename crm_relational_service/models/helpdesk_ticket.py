@@ -429,12 +429,11 @@ class HelpdeskTicket(models.Model):
 
     @api.depends("category_id", "product_id", "partner_id.lang", "channel_id", "company_id")
     def _compute_relational_required_skill_ids(self):
-        skills = self.env["crm.relational.skill"].search([("active", "=", True)])
-        Routing = self.env["crm.relational.routing"]
         for ticket in self:
-            ticket.relational_required_skill_ids = ticket.category_id.relational_skill_ids | (
-                skills.filtered(lambda skill, t=ticket: Routing._requires(t, skill))
-            )
+            ticket.relational_required_skill_ids = self._relational_required_skills(
+                ticket.category_id, ticket.product_id, ticket.partner_id, ticket.channel_id,
+                ticket.company_id,
+            )  # fmt: skip
 
     def action_relational_route_background(self):
         """Route the selected tickets in the background (helpdesk managers): the unassigned
@@ -446,13 +445,51 @@ class HelpdeskTicket(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             check_system_fields(self, vals)
-        routing = set(
-            self.env["helpdesk.ticket.team"].search([("relational_routing", "=", True)]).ids
+        # Routed before the insert: each ticket of a routing team is inserted once, with its
+        # agent and its routing note (the caller's values are left as they were given).
+        vals_list = [dict(vals) for vals in vals_list]
+        outcomes = self.env["crm.relational.routing"]._route_values(vals_list)
+        # The service levels of the new tickets are the system's to create. Routed tickets
+        # are assigned as Odoo's own lead assignment does (crm.team._allocate_leads): the
+        # agent follows the ticket and finds it in their queue, without a "You have been
+        # assigned" e-mail per routed ticket; a ticket given to an agent by hand still tells
+        # them.
+        routed = [outcome == "routed" for outcome in outcomes]
+        creator = super(HelpdeskTicket, system_env(self))
+        if all(routed):
+            tickets = creator.with_context(mail_auto_subscribe_no_notify=True).create(vals_list)
+        elif not any(routed):
+            tickets = creator.create(vals_list)
+        else:
+            quiet = creator.with_context(mail_auto_subscribe_no_notify=True).create(
+                [vals for vals, done in zip(vals_list, routed, strict=True) if done]
+            )
+            told = creator.create(
+                [vals for vals, done in zip(vals_list, routed, strict=True) if not done]
+            )
+            ids, quiet_ids, told_ids = [], iter(quiet.ids), iter(told.ids)
+            for done in routed:
+                ids.append(next(quiet_ids) if done else next(told_ids))
+            tickets = self.browse(ids)
+        # Tickets whose team came otherwise (a default, the agent's team) are routed now if
+        # they need it.
+        undecided = tickets.browse(
+            ticket.id
+            for ticket, outcome in zip(tickets, outcomes, strict=True)
+            if outcome is None and not ticket.user_id
         )
-        for vals in vals_list:
-            if vals.get("team_id") in routing and "user_id" not in vals:
-                vals["user_id"] = False  # routing decides, not helpdesk_mgmt's auto-assignment
-        # The service levels of the new tickets are the system's to create.
-        tickets = super(HelpdeskTicket, system_env(self)).create(vals_list)
-        self.env["crm.relational.routing"]._route(tickets)
+        if undecided:
+            self.env["crm.relational.routing"]._route(system_env(undecided))
         return tickets.with_env(self.env)
+
+    @api.model
+    def _relational_required_skills(self, category, product, partner, channel, company):
+        """The skills a ticket of ``category`` about ``product`` from ``partner`` (their
+        language) arriving through ``channel`` in ``company`` requires: its category's, and the
+        active ones its language, channel or product's category call for."""
+        skills = self.env["crm.relational.skill"].search([("active", "=", True)])
+        Routing = self.env["crm.relational.routing"]
+        lang = partner.lang
+        return category.relational_skill_ids | skills.filtered(
+            lambda skill: Routing._requires(skill, company, lang, channel, product)
+        )

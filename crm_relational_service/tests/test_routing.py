@@ -1,11 +1,11 @@
 import threading
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
 from psycopg2.errors import DeadlockDetected, SerializationFailure
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import mute_logger
 
@@ -15,8 +15,9 @@ from .common import ServiceCase
 WORKING = "2026-11-25 10:00:00"
 
 
-class TestRouting(ServiceCase):
-    """Skills, levels, capacity, working hours and round-robin."""
+class RoutingCase(ServiceCase):
+    """A routing team: two agents working the team's hours in UTC, with Arabic and phone
+    skills at different levels."""
 
     @classmethod
     def setUpClass(cls):
@@ -52,6 +53,10 @@ class TestRouting(ServiceCase):
                 {"name": user.name, "user_id": user.id, "calendar_id": cls.calendar.id,
                  "tz": "UTC"}
             )  # fmt: skip
+
+
+class TestRouting(RoutingCase):
+    """Skills, levels, capacity, working hours and round-robin."""
 
     @freeze_time(WORKING)
     def test_required_skills_levels_and_capacity(self):
@@ -388,3 +393,133 @@ class TestRoutingConcurrency(TransactionCase):
         self.assertEqual(errors, [])
         # They did run at once: some had to be run again on fresh data.
         self.assertTrue(retries)
+
+
+class TestRoutingAtCreation(RoutingCase):
+    """New tickets are routed before they are inserted: inserted once, already assigned,
+    quietly; who works now is answered from each calendar's hours kept between requests, as
+    Odoo's working intervals say."""
+
+    def _creation_queries(self, team, **values):
+        """Queries to create a ticket of ``team`` (after a first one: what is read once per
+        transaction), and the second ticket."""
+        self._ticket(team_id=team.id, name="Warm up", **values)
+        self.env.flush_all()
+        before = self.env.cr.sql_log_count
+        ticket = self._ticket(team_id=team.id, **values)
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before, ticket
+
+    @freeze_time(WORKING)
+    def test_routed_ticket_is_inserted_once_and_quietly(self):
+        phone = self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_phone")
+        self.fluent.capacity = self.beginner.capacity = 100
+        native_team = self.team.copy({"name": "Gulf Support Native", "relational_routing": False})
+        native, _ticket = self._creation_queries(native_team, channel_id=phone.id)
+        routed, ticket = self._creation_queries(self.team, channel_id=phone.id)
+        self.assertIn(ticket.user_id, self.agent_a | self.agent_b)
+        self.assertTrue(ticket.assigned_date)
+        # The skills, the agents with their loads, resources and time off, the lock of the
+        # chosen agent, the agent following the ticket: no second update of the ticket, no
+        # recompute, no tracking message.
+        self.assertLessEqual(routed, native + 7, "routing costs a few queries, not a rewrite")
+        self.env.cr.precommit.run()  # the tracking messages a commit would post
+        messages = ticket.message_ids
+        self.assertEqual(len(messages), 1, messages.mapped("body"))
+        self.assertFalse(messages.tracking_value_ids)
+        self.assertIn(ticket.user_id.partner_id, ticket.message_partner_ids)
+        # No "You have been assigned" notification for a routed ticket.
+        self.assertFalse(
+            self.env["mail.message"].search(
+                [("model", "=", "helpdesk.ticket"), ("res_id", "=", ticket.id),
+                 ("message_type", "=", "user_notification")]
+            )
+        )  # fmt: skip
+
+    @freeze_time(WORKING)
+    def test_tickets_created_together_see_each_other(self):
+        """Three Arabic tickets in one call: the fluent agent's capacity of two counts the
+        ones given before in the same call; a ticket given by hand in the same call still
+        tells its agent."""
+        tickets = self.env["helpdesk.ticket"].create(
+            [{"name": f"طلب {n}", "description": "<p>x</p>", "team_id": self.team.id,
+              "partner_id": self.arab_customer.id} for n in range(3)]
+            + [{"name": "By hand", "description": "<p>x</p>", "team_id": self.team.id,
+                "user_id": self.agent_b.id}]
+        )  # fmt: skip
+        self.assertEqual(
+            [ticket.user_id for ticket in tickets],
+            [self.agent_a, self.agent_a, self.env["res.users"], self.agent_b],
+        )
+        self.assertEqual([t.name for t in tickets], ["طلب 0", "طلب 1", "طلب 2", "By hand"])
+        self.assertIn("carried 1 of 2", tickets[1].relational_routing_note)
+        self.assertIn("queue", tickets[2].relational_routing_note)
+        self.assertFalse(tickets[3].relational_routing_note)
+        notified = self.env["mail.message"].search(
+            [("model", "=", "helpdesk.ticket"), ("res_id", "in", tickets.ids),
+             ("message_type", "=", "user_notification")]
+        )  # fmt: skip
+        self.assertEqual(notified.mapped("res_id"), tickets[3].ids)
+
+    @freeze_time(WORKING)
+    def test_team_from_the_context_is_routed_after_creation(self):
+        Ticket = self.env["helpdesk.ticket"].with_context(default_team_id=self.team.id)
+        ticket = Ticket.create(
+            {"name": "From the team's board", "description": "<p>x</p>",
+             "partner_id": self.arab_customer.id}
+        )  # fmt: skip
+        self.assertEqual(ticket.team_id, self.team)
+        self.assertEqual(ticket.user_id, self.agent_a)
+        self.assertIn(self.agent_a.name, ticket.relational_routing_note)
+
+    def test_working_hours_are_odoo_intervals(self):
+        """Who works at a moment, answered from the calendars' kept hours, is who Odoo's
+        working intervals say works then: every 50 minutes over two weeks crossing the end
+        of summer time in Europe, for agents in three zones (one with a half-hour offset), a
+        two-week calendar, and a user working the team's hours."""
+        Routing = self.env["crm.relational.routing"]
+        alternate = self.env["resource.calendar"].create(
+            {"name": "Every other week", "tz": "Europe/Paris", "two_weeks_calendar": True,
+             "attendance_ids": [
+                 Command.create({"name": f"Day {day} {week}", "dayofweek": str(day),
+                                 "week_type": week, "hour_from": 7 + int(week),
+                                 "hour_to": 15 + int(week), "day_period": "morning"})
+                 for week in ("0", "1") for day in range(6 - int(week))]}
+        )  # fmt: skip
+        self.agent_a.resource_ids.write({"tz": "Europe/Paris", "calendar_id": alternate.id})
+        self.agent_b.resource_ids.tz = "Asia/Kolkata"
+        users = self.agent_a | self.agent_b | self.leader  # the leader works the team's hours
+        moment = datetime(2026, 10, 19, 0, 0)
+        while moment < datetime(2026, 11, 2):
+            expected = self.env["res.users"]
+            for user in users:
+                resource = user.resource_ids[:1]
+                calendar = resource.calendar_id or self.team.resource_calendar_id
+                intervals = calendar._work_intervals_batch(
+                    moment.replace(tzinfo=UTC), (moment + timedelta(minutes=1)).replace(tzinfo=UTC),
+                    resources=resource,
+                )  # fmt: skip
+                if list(intervals[resource.id]):
+                    expected |= user
+            self.assertEqual(Routing._working(self.team, users, moment), expected, moment)
+            moment += timedelta(minutes=50)
+
+    def test_kept_hours_follow_calendar_changes(self):
+        """The calendars' hours kept between requests are forgotten when a calendar or its
+        attendances change."""
+        Routing = self.env["crm.relational.routing"]
+        moment = datetime(2026, 11, 25, 16, 30)  # Wednesday, half an hour before closing
+        self.assertEqual(Routing._working(self.team, self.agent_a, moment), self.agent_a)
+        wednesday = self.calendar.attendance_ids.filtered(lambda a: a.dayofweek == "2")
+        wednesday.hour_to = 16
+        self.assertFalse(Routing._working(self.team, self.agent_a, moment))
+        wednesday.hour_to = 17
+        self.assertEqual(Routing._working(self.team, self.agent_a, moment), self.agent_a)
+        # The team's hours in another zone, for a user without hours of their own.
+        users = new_test_user(self.env, login="svc_team_hours", groups="base.group_user")
+        self.assertEqual(Routing._working(self.team, users, moment), users)
+        self.calendar.tz = "Asia/Tokyo"  # 16:30 UTC is after midnight in Tokyo
+        self.assertFalse(Routing._working(self.team, users, moment))
+        wednesday.unlink()
+        self.calendar.tz = "UTC"
+        self.assertFalse(Routing._working(self.team, users, moment))
