@@ -67,7 +67,7 @@ class CrmRelationalRouting(models.AbstractModel):
         Ticket = self.env["helpdesk.ticket"]
         Team = self.env["helpdesk.ticket.team"]
         outcomes = [None] * len(vals_list)
-        pending = Counter()
+        pending, active = Counter(), None
         for index, vals in enumerate(vals_list):
             team = Team.browse(vals.get("team_id") or ())
             if (
@@ -87,12 +87,15 @@ class CrmRelationalRouting(models.AbstractModel):
             company = team.company_id or self.env["res.company"].browse(
                 vals.get("company_id") or self.env.company.id
             )
+            if active is None:  # read once, for all the tickets of the call
+                active = self.env["crm.relational.skill"].search([("active", "=", True)])
             skills = Ticket._relational_required_skills(
                 category=self.env["helpdesk.ticket.category"].browse(vals.get("category_id") or ()),
                 product=self.env["product.product"].browse(vals.get("product_id") or ()),
                 partner=self.env["res.partner"].browse(vals.get("partner_id") or ()),
                 channel=self.env["helpdesk.ticket.channel"].browse(vals.get("channel_id") or ()),
                 company=company,
+                skills=active,
             )
             outcomes[index], values = self._choose_agent(team, company, skills, pending)
             vals.update(values)

@@ -429,10 +429,11 @@ class HelpdeskTicket(models.Model):
 
     @api.depends("category_id", "product_id", "partner_id.lang", "channel_id", "company_id")
     def _compute_relational_required_skill_ids(self):
+        active = self.env["crm.relational.skill"].search([("active", "=", True)])
         for ticket in self:
             ticket.relational_required_skill_ids = self._relational_required_skills(
                 ticket.category_id, ticket.product_id, ticket.partner_id, ticket.channel_id,
-                ticket.company_id,
+                ticket.company_id, active,
             )  # fmt: skip
 
     def action_relational_route_background(self):
@@ -483,11 +484,11 @@ class HelpdeskTicket(models.Model):
         return tickets.with_env(self.env)
 
     @api.model
-    def _relational_required_skills(self, category, product, partner, channel, company):
+    def _relational_required_skills(self, category, product, partner, channel, company, skills):
         """The skills a ticket of ``category`` about ``product`` from ``partner`` (their
-        language) arriving through ``channel`` in ``company`` requires: its category's, and the
-        active ones its language, channel or product's category call for."""
-        skills = self.env["crm.relational.skill"].search([("active", "=", True)])
+        language) arriving through ``channel`` in ``company`` requires: its category's, and
+        those of the active ``skills`` (read once by the caller for all its tickets) its
+        language, channel or product's category call for."""
         Routing = self.env["crm.relational.routing"]
         lang = partner.lang
         return category.relational_skill_ids | skills.filtered(
