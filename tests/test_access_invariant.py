@@ -888,11 +888,11 @@ class TestAccessInvariant(RepositoryCase):
                 with self.subTest(role=label, field="profile.revenue", profile=profile.id):
                     self._same(values["revenue"], revenue)
 
-    def _timeline_expected(self, role, partners):
-        """The timeline rows of ``partners`` whose document the role may read, in its
-        companies (or of no company): what the role's timeline must hold."""
+    def _timeline_expected(self, role, partners=None):
+        """The timeline rows of ``partners`` (all rows without) whose document the role may
+        read, in its companies (or of no company): what the role's timeline must hold."""
         Timeline = self.env["crm.relational.timeline"]
-        rows = Timeline.search([("partner_id", "in", partners.ids)])
+        rows = Timeline.search([("partner_id", "in", partners.ids)] if partners else [])
         readable = {}
         for model, group in rows.grouped("res_model").items():
             if model in self.env:
@@ -919,6 +919,13 @@ class TestAccessInvariant(RepositoryCase):
             for kind in sorted(set(expected) | set(got)):
                 with self.subTest(role=label, field="timeline.amount", kind=kind):
                     self._same(got.get(kind, 0.0), expected.get(kind, 0.0))
+            # The manager's view: the whole timeline, no customer chosen.
+            expected_count = defaultdict(int)
+            for row in self._timeline_expected(role):
+                expected_count[row.kind] += 1
+            got_count = dict(self._env(role)[Timeline._name]._read_group([], ["kind"], ["__count"]))
+            with self.subTest(role=label, field="timeline (whole)"):
+                self.assertEqual(got_count, dict(expected_count))
         Partner = self.env["res.partner"]
         for label, role in self._readers(Partner._name, ["relational_interaction_count"]):
             if not self._can_read_model(role, Timeline._name):

@@ -202,6 +202,19 @@ class CrmRelationalTimeline(models.Model):
         )
 
     @api.model
+    def _timeline_reads_most(self, model, query):
+        """Whether ``query`` (the documents of ``model`` the user may read) keeps more than half
+        of its table, by PostgreSQL's own estimates: then the documents the user may not read
+        are the fewer."""
+        self.env.cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", query.select("1")))
+        estimate = self.env.cr.fetchone()[0][0]["Plan"]["Plan Rows"]
+        self.env.cr.execute(
+            SQL("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", self.env[model]._table)
+        )
+        total = self.env.cr.fetchone()[0]
+        return total > 0 and estimate > total / 2
+
+    @api.model
     def _timeline_readable_domain(self, few=False):
         """The rows whose document the current user may read: its model's access rights and
         record rules (own documents, teams, companies, any rule an administrator adds).
@@ -209,9 +222,10 @@ class CrmRelationalTimeline(models.Model):
         Per document model, the row's document among those the model's own ``_search``
         finds as the user. For ``few`` rows (a customer's timeline, rows by id), a correlated
         ``EXISTS``: one primary key lookup per row. Otherwise (the manager's view over the
-        whole timeline) ``res_id IN (...)``: the user's readable documents hashed once.
-        PostgreSQL cannot pick between the two itself: an ``IN`` it does not hash scans the
-        user's documents for every row, and an ``EXISTS`` in a disjunction is never hashed.
+        whole timeline) per model the fewer of the documents the user may read (a semi-join)
+        and of those the user may not (an anti-join), hashed once. PostgreSQL cannot pick
+        between the two itself: an ``IN`` it does not hash scans the user's documents for
+        every row, and an ``EXISTS`` in a disjunction is never hashed.
         """
         models_ = sorted(
             model
@@ -246,25 +260,67 @@ class CrmRelationalTimeline(models.Model):
             return SQL("(%s)", SQL(" OR ").join(branches)) if branches else SQL("FALSE")
 
         def readable_documents(model, alias):
-            # The whole timeline: the row's document among the user's readable documents of
-            # every model, one sub-query ANDed to the rest, which PostgreSQL joins (a hash
-            # join that may spill to disk, whatever the number of documents).
-            documents = []
+            # The whole timeline: per document model, the smaller side of its documents is
+            # hashed once, those the user may read (a semi-join) or those the user may not (an
+            # anti-join). Both are ANDed to the rest, so PostgreSQL joins them; a model the
+            # user reads whole (or almost) costs nothing but its few refused documents.
+            kept, refused, whole = [], [], []
             for name in models_:
                 query = model.env[name]._search([], active_test=False)
-                if not query.is_empty():
-                    documents.append(
+                if query.is_empty():
+                    continue
+                if not query._where_clauses and not query._joins:
+                    whole.append(name)
+                elif query._joins or not self._timeline_reads_most(name, query):
+                    kept.append(
                         query.select(SQL("%s, %s", name, SQL.identifier(query.table, "id")))
                     )
-            if not documents:
+                else:
+                    whole.append(name)
+                    refused.append(
+                        SQL(
+                            "SELECT %s, %s FROM %s WHERE (%s) IS NOT TRUE",
+                            name,
+                            SQL.identifier(query.table, "id"),
+                            query.from_clause,
+                            query.where_clause,
+                        )
+                    )
+            if not kept and not whole:
                 return SQL("FALSE")
-            return SQL(
-                """EXISTS (SELECT 1 FROM (%s) AS readable (model, id)
-                            WHERE readable.model = %s AND readable.id = %s)""",
-                SQL(" UNION ALL ").join(documents),
-                SQL.identifier(alias, "res_model"),
-                SQL.identifier(alias, "res_id"),
-            )
+            res_model = SQL.identifier(alias, "res_model")
+            res_id = SQL.identifier(alias, "res_id")
+            conditions = []
+            if kept:
+                # A row of a model read whole matches its model's single entry (id 0).
+                key = (
+                    SQL("CASE WHEN %s IN %s THEN 0 ELSE %s END", res_model, tuple(whole), res_id)
+                    if whole
+                    else res_id
+                )
+                entries = [*kept, *(SQL("SELECT %s, 0", name) for name in whole)]
+                conditions.append(
+                    SQL(
+                        """EXISTS (SELECT 1 FROM (%s) AS readable (model, id)
+                                    WHERE readable.model = %s AND readable.id = %s)""",
+                        SQL(" UNION ALL ").join(entries),
+                        res_model,
+                        key,
+                    )
+                )
+            else:
+                conditions.append(SQL("%s IN %s", res_model, tuple(whole)))
+            if refused:
+                conditions.append(
+                    SQL(
+                        """NOT EXISTS (SELECT 1 FROM (%s) AS refused (model, id)
+                                        WHERE refused.model = %s AND refused.id = %s)""",
+                        SQL(" UNION ALL ").join(refused),
+                        res_model,
+                        res_id,
+                    )
+                )
+            return SQL("(%s)", SQL(" AND ").join(conditions))
 
         def readable(row):
             if row.res_model not in models_:

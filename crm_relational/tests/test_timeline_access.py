@@ -197,6 +197,37 @@ class TestTimelineAccess(RelationalCase):
                 )
                 self.assertEqual(rows, expected.with_user(user))
 
+    def test_whole_timeline_holds_the_rows_of_readable_documents(self):
+        """The manager's view (no customer chosen) joins each model's readable documents,
+        or anti-joins its refused ones when the user reads most of them: the same rows as
+        the document's own access, either way."""
+        # Real statistics, so PostgreSQL's estimates pick a side per model.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "ANALYZE sale_order, account_move, account_payment, stock_picking, crm_lead,"
+            " res_partner, calendar_event"
+        )
+        Timeline = self.env["crm.relational.timeline"]
+        everything = Timeline.search([])
+        for user in self.roles:
+            with self.subTest(user=user.login):
+                rows = Timeline.with_user(user).search([])
+                expected = everything.filtered(
+                    lambda row, user=user: (
+                        self.readable(user, row)
+                        and (not row.company_id or row.company_id in user.company_ids)
+                    )
+                )
+                self.assertEqual(rows, expected.with_user(user))
+                groups = dict(Timeline.with_user(user)._read_group([], ["kind"], ["__count"]))
+                self.assertEqual(sum(groups.values()), len(expected))
+        # The own-documents salesman reads every invoice of his company (the company rule
+        # only) but few orders: both ways are in his query.
+        query = Timeline.with_user(self.rep_1)._search([])
+        sql = self.env.cr.mogrify(query.select()).decode()
+        self.assertIn("AS readable (model, id)", sql)
+        self.assertIn("AS refused (model, id)", sql)
+
     def test_own_documents_salespeople_see_their_own_business(self):
         rows = self.timeline(self.rep_1)
         documents = {(row.res_model, row.res_id) for row in rows}
