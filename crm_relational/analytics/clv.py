@@ -340,12 +340,14 @@ def _gamma_gamma_log_likelihood(p, q, gamma, x, m):
     return log_likelihood, gradient
 
 
-def fit_gamma_gamma(x, m, weights=None):
+def fit_gamma_gamma(x, m, weights=None, initial=None):
     """Maximum-likelihood Gamma-Gamma parameters of the repeat buyers' mean order value.
 
     Only customers with x > 0 count (the rows with x == 0 are ignored whatever their m); their
     mean repeat value m must be positive. `weights` (optional) is the number of customers
-    sharing each row. Returns ``dict(p, q, gamma, log_likelihood)``: three positive parameters
+    sharing each row. `initial` (optional) is the starting point ``(p, q, gamma)``; by default
+    p = 1, q = 2 (a finite population mean) and gamma = the mean repeat value. Returns
+    ``dict(p, q, gamma, log_likelihood)``: three positive parameters
     (``gamma`` in money) and the total (weighted sum) log-likelihood at the optimum. Raises
     ValueError on invalid input, with fewer than two repeat buyers, or when the optimiser does
     not converge to an interior optimum (as when all repeat buyers have the same m).
@@ -369,10 +371,11 @@ def fit_gamma_gamma(x, m, weights=None):
         log_likelihood, gradient = _gamma_gamma_log_likelihood(*np.exp(log_parameters), x, m)
         return -(share @ log_likelihood), -(gradient @ share)
 
-    # Start from p = 1, q = 2 (a finite population mean) and gamma = the mean repeat value.
-    (p, q, gamma), mean_log_likelihood = _minimize(
-        objective, np.log([1.0, 2.0, 1.0]), "Gamma-Gamma"
-    )
+    if initial is None:
+        initial = (1.0, 2.0, unit)
+    _check_parameters(**dict(zip(GAMMA_GAMMA_PARAMETERS, initial, strict=True)))
+    start = np.log(initial) - np.log([1.0, 1.0, unit])
+    (p, q, gamma), mean_log_likelihood = _minimize(objective, start, "Gamma-Gamma")
     # Back to the currency of the data: the density of m carries a factor 1 / unit.
     log_likelihood = (mean_log_likelihood - np.log(unit)) * w.sum()
     return {"p": p, "q": q, "gamma": gamma * unit, "log_likelihood": log_likelihood}

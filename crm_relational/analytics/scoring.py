@@ -46,23 +46,38 @@ def lifetime_inputs(today, first_day, last_day, purchase_days, repeat_value):
     return x, t_x, age, np.where(m > 0, m, 0.01)
 
 
-def fit_lifetime(today, first_day, last_day, purchase_days, repeat_value):
+def fit_lifetime(today, first_day, last_day, purchase_days, repeat_value, previous=None):
     """BG/NBD and Gamma-Gamma parameters (JSON-able) fitted on the given buyers, or None when
-    there are too few repeat buyers or the fit fails."""
+    there are too few repeat buyers or the fit fails.
+
+    `previous` (optional): parameters of an earlier fit (as returned here), where the
+    optimiser starts: from one day to the next they barely move, and it converges in a few
+    steps. A fit that fails from there is started again from the default point."""
     x, t_x, age, m = lifetime_inputs(today, first_day, last_day, purchase_days, repeat_value)
     repeat = (x > 0) & (m > 0)
     if repeat.sum() < MIN_REPEAT_BUYERS:
         return None
-    try:
-        bgnbd = clv.fit_bgnbd(x, t_x, age)
-        gamma_gamma = clv.fit_gamma_gamma(x[repeat], m[repeat])
-    except ValueError as error:
-        _logger.info("No lifetime value: %s", error)
-        return None
-    return {
-        "bgnbd": {key: float(bgnbd[key]) for key in ("r", "alpha", "a", "b")},
-        "gamma_gamma": {key: float(gamma_gamma[key]) for key in ("p", "q", "gamma")},
-    }
+    starts = [None]
+    if previous:
+        starts.insert(0, previous)
+    for start in starts:
+        try:
+            bgnbd = clv.fit_bgnbd(
+                x, t_x, age, initial=start and [start["bgnbd"][k] for k in clv.BGNBD_PARAMETERS]
+            )
+            gamma_gamma = clv.fit_gamma_gamma(
+                x[repeat],
+                m[repeat],
+                initial=start and [start["gamma_gamma"][k] for k in clv.GAMMA_GAMMA_PARAMETERS],
+            )
+        except ValueError as error:
+            _logger.info("No lifetime value%s: %s", " from the last fit" if start else "", error)
+            continue
+        return {
+            "bgnbd": {key: float(bgnbd[key]) for key in clv.BGNBD_PARAMETERS},
+            "gamma_gamma": {key: float(gamma_gamma[key]) for key in clv.GAMMA_GAMMA_PARAMETERS},
+        }
+    return None
 
 
 def lifetime_values(model, x, t_x, T, m, horizon_months, discount_rate):

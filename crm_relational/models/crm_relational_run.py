@@ -715,7 +715,6 @@ class CrmRelationalRun(models.Model):
                        AS last_contact,
                    min(t.date)::date AS first_interaction
               FROM %(timeline)s t
-              JOIN people ON people.partner_id = t.partner_id
              WHERE (t.company_id = %(company)s OR t.company_id IS NULL)
                AND t.date <= %(end_of_today)s
                AND %(timeline_partners)s
@@ -832,7 +831,8 @@ class CrmRelationalRun(models.Model):
 
     def _fit_lifetime(self, company, today, buyers):
         """BG/NBD and Gamma-Gamma parameters fitted on the company's buyers (a fixed sample of
-        ``FIT_SAMPLE`` of them when there are more), or None when they cannot be fitted."""
+        ``FIT_SAMPLE`` of them when there are more), or None when they cannot be fitted. The
+        fit starts from the company's last one, learned on what was known before `today`."""
         sample = SQL("TRUE")
         if buyers > FIT_SAMPLE:
             sample = SQL("hashint4(partner_id) %% %s = 0", -(-buyers // FIT_SAMPLE))
@@ -848,7 +848,13 @@ class CrmRelationalRun(models.Model):
         if not rows:
             return None
         first, last, days, repeat_value = (np.array(column) for column in zip(*rows, strict=True))
-        return scoring.fit_lifetime(today, first, last, days, repeat_value)
+        last_fit = self.search(
+            [("company_id", "=", company.id), ("state", "=", "done"), ("mode", "=", "full"),
+             ("date", "<=", today), ("parameters", "!=", False)],
+            limit=1,
+        )  # fmt: skip
+        previous = (last_fit.parameters or {}).get("lifetime")
+        return scoring.fit_lifetime(today, first, last, days, repeat_value, previous=previous)
 
     @api.model
     def _scoring_settings(self, company):

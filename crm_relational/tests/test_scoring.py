@@ -126,3 +126,33 @@ class TestScoringEngine(BaseCase):
     def test_lifetime_needs_repeat_buyers(self):
         days = [date(2026, 1, 1)] * 5
         self.assertIsNone(scoring.fit_lifetime(TODAY, days, days, [3] * 5, [10.0] * 5))
+
+    def test_lifetime_fit_from_the_last_one_finds_the_same_parameters(self):
+        rng = np.random.default_rng(7)
+        size = 3000
+        first = np.datetime64(TODAY) - rng.integers(30, 900, size)
+        days = 1 + rng.poisson(rng.gamma(1.5, 1.5, size))
+        span = (np.datetime64(TODAY) - first).astype(int)
+        last = first + np.where(days > 1, (rng.uniform(0, 1, size) * span).astype(int), 0)
+        value = np.round(rng.lognormal(4, 0.6, size), 2)
+        history = (first.astype(object), last.astype(object), days, value)
+        cold = scoring.fit_lifetime(TODAY, *history)
+        self.assertTrue(cold)
+
+        inputs = scoring.lifetime_inputs(TODAY, *history)
+
+        def assert_same(fit):
+            # The parameters trade off along flat ridges of the likelihood (q and gamma of
+            # Gamma-Gamma): what they predict is what must not move.
+            expected = scoring.lifetime_values(cold, *inputs, 12, 10.0)
+            got = scoring.lifetime_values(fit, *inputs, 12, 10.0)
+            for name, values in expected.items():
+                np.testing.assert_allclose(got[name], values, rtol=1e-3, atol=1e-6, err_msg=name)
+
+        # From yesterday's parameters, from far away, and from parameters no fit can start
+        # from (a zero): the same optimum (to the flatness of the likelihood around it).
+        assert_same(scoring.fit_lifetime(TODAY, *history, previous=cold))
+        far = {model: {k: v * 40 for k, v in p.items()} for model, p in cold.items()}
+        assert_same(scoring.fit_lifetime(TODAY, *history, previous=far))
+        broken = {model: dict.fromkeys(p, 0.0) for model, p in cold.items()}
+        assert_same(scoring.fit_lifetime(TODAY, *history, previous=broken))
