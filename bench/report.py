@@ -21,8 +21,11 @@ RESULTS = ROOT / "bench" / "results"
 ROWS = {
     "profile_recompute": [
         ("Full recompute of every profile", "full_recompute_s", "s",
-         "ORM reads per customer (revenue, margin, orders, dates only), extrapolated",
+         "ORM reads per customer of every source of its profile (an even sample), extrapolated",
          "native_extrapolated_s", "s"),
+        ("Full recompute of every profile", "full_recompute_s", "s",
+         "the same ORM reads of its orders only (revenue, margin, orders, dates), extrapolated",
+         "native_orders_only_extrapolated_s", "s"),
         ("Incremental recompute (customers with news)", "incremental_recompute_s", "s",
          "ORM reads for the same customers", "native_for_incremental_s", "s"),
     ],
@@ -129,7 +132,7 @@ def comparison(runs):
         if not run:
             continue
         for label, ours, unit, native_label, native, native_unit in rows:
-            if ours not in run:
+            if ours not in run or native not in run:
                 continue  # a measure added after this run
             ratio = run[native] / run[ours] if run[ours] else float("nan")
             out.append(
@@ -184,8 +187,8 @@ def growth(results, datasets):
         "them sub-linear, above 1 super-linear. Timings are noisy on this shared machine (its",
         "load, the 1-minute load average at the end of each run, is in the table above): read",
         "the exponents to the first decimal at best, those of millisecond latencies as a trend",
-        "only. The native profile figures are per-customer ORM times measured on a sample,",
-        "multiplied by the customers concerned.",
+        "only. The native profile figures are per-customer ORM times measured on an even",
+        "sample of the buyers, multiplied by the customers concerned.",
         "",
         "| measure | way | "
         + " | ".join(sizes)
@@ -207,10 +210,13 @@ def growth(results, datasets):
         out.append(f"| {label} | {way} | " + " | ".join(cells) + " |")
 
     for benchmark, rows in ROWS.items():
+        shown = set()
         for label, ours, unit, native_label, native, native_unit in rows:
             if unit not in ("s", "ms"):
                 continue  # an accuracy, not a cost
-            line(label, "crm_relational", benchmark, ours, unit)
+            if ours not in shown:  # once, though compared with several native ways
+                line(label, "crm_relational", benchmark, ours, unit)
+                shown.add(ours)
             line(label, f"native: {native_label}", benchmark, native, native_unit)
         for label, ours, unit in GROWTH_ONLY.get(benchmark, ()):
             line(label, "crm_relational", benchmark, ours, unit)
