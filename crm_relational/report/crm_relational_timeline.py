@@ -204,15 +204,15 @@ class CrmRelationalTimeline(models.Model):
     @api.model
     def _timeline_reads_most(self, model, query):
         """Whether ``query`` (the documents of ``model`` the user may read) keeps more than half
-        of its table, by PostgreSQL's own estimates: then the documents the user may not read
-        are the fewer."""
-        self.env.cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", query.select("1")))
-        estimate = self.env.cr.fetchone()[0][0]["Plan"]["Plan Rows"]
-        self.env.cr.execute(
-            SQL("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", self.env[model]._table)
-        )
-        total = self.env.cr.fetchone()[0]
-        return total > 0 and estimate > total / 2
+        of its table, by PostgreSQL's own estimates of both (scaled alike to the table's
+        current size): then the documents the user may not read are the fewer."""
+
+        def estimate(select):
+            self.env.cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", select))
+            return self.env.cr.fetchone()[0][0]["Plan"]["Plan Rows"]
+
+        whole = SQL("SELECT 1 FROM %s", SQL.identifier(self.env[model]._table))
+        return estimate(query.select("1")) > estimate(whole) / 2
 
     @api.model
     def _timeline_readable_domain(self, few=False):
