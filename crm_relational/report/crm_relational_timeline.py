@@ -290,7 +290,17 @@ class CrmRelationalTimeline(models.Model):
                 return SQL("FALSE")
             res_model = SQL.identifier(alias, "res_model")
             res_id = SQL.identifier(alias, "res_id")
-            conditions = []
+
+            def among(documents, key):
+                # The row's (model, key) among ``documents`` (selects of model and id).
+                return SQL(
+                    "EXISTS (SELECT 1 FROM (%s) AS document (model, id)"
+                    " WHERE document.model = %s AND document.id = %s)",
+                    SQL(" UNION ALL ").join(documents),
+                    res_model,
+                    key,
+                )
+
             if kept:
                 # A row of a model read whole matches its model's single entry (id 0).
                 key = (
@@ -298,28 +308,11 @@ class CrmRelationalTimeline(models.Model):
                     if whole
                     else res_id
                 )
-                entries = [*kept, *(SQL("SELECT %s, 0", name) for name in whole)]
-                conditions.append(
-                    SQL(
-                        """EXISTS (SELECT 1 FROM (%s) AS readable (model, id)
-                                    WHERE readable.model = %s AND readable.id = %s)""",
-                        SQL(" UNION ALL ").join(entries),
-                        res_model,
-                        key,
-                    )
-                )
+                conditions = [among([*kept, *(SQL("SELECT %s, 0", name) for name in whole)], key)]
             else:
-                conditions.append(SQL("%s IN %s", res_model, tuple(whole)))
+                conditions = [SQL("%s IN %s", res_model, tuple(whole))]
             if refused:
-                conditions.append(
-                    SQL(
-                        """NOT EXISTS (SELECT 1 FROM (%s) AS refused (model, id)
-                                        WHERE refused.model = %s AND refused.id = %s)""",
-                        SQL(" UNION ALL ").join(refused),
-                        res_model,
-                        res_id,
-                    )
-                )
+                conditions.append(SQL("NOT %s", among(refused, res_id)))
             return SQL("(%s)", SQL(" AND ").join(conditions))
 
         def readable(row):
