@@ -458,7 +458,7 @@ class CrmRelationalStockLookup(models.AbstractModel):
         columns = ("ptav_active", "attribute_line_id", "attribute_id", "product_attribute_value_id")
         rows = self.env.execute_query(
             query.select(
-                *(SQL.identifier(query.table, name) for name in ("id", *columns)),
+                *(Value._field_to_sql(query.table, name, query) for name in ("id", *columns)),
                 Attribute._field_to_sql(attribute, "create_variant", query),
                 Value._field_to_sql(query.table, "name", query),
                 SQL(
@@ -469,6 +469,7 @@ class CrmRelationalStockLookup(models.AbstractModel):
                     value=SQL.identifier(combination.column2),
                     id=SQL.identifier(query.table, "id"),
                     products=list(products.ids),
+                    to_flush=combination,
                 ),
             )
         )

@@ -412,6 +412,13 @@ class TestStockLookupVariants(StockCase):
             _count, results = self.measured("CHAIR-WB", quantity=40, context={"lang": lang})
             shown = self.assert_odoo_names(results, lang)
             self.assertEqual(set(shown), set(self.chairs.ids))
+        # A value renamed in this transaction, not yet written to the database, and a
+        # product's reference: the names shown are those Odoo shows now.
+        values = self.wood_black.product_template_attribute_value_ids.product_attribute_value_id
+        values.filtered(lambda value: value.name == "Black").name = "Ebony"
+        self.wood_black.default_code = "CHAIR-WE"
+        (chair,) = self.Lookup.with_user(self.rep).lookup("CHAIR-WE", quantity=1)
+        self.assertEqual(chair["name"], "[CHAIR-WE] Ergo Seat (Wood, Ebony)")
 
 
 class TestStockLookupIndexes(TransactionCase):
