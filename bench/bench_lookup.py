@@ -17,6 +17,10 @@ references V00001...), and for each product, in about 6 warehouses out of 10, a 
 quarter of them half reserved), and for one in five of these a receipt and for one in five a
 delivery to do, in the coming weeks, all by set-based SQL.
 
+Also looks up each product with variant attributes (stock and a reference; 200 at most), whose
+name shows them: the most queries of such a lookup, and whether each name shown is Odoo's own
+display name of the product.
+
 Prints p50/p95 latency and queries of both ways on both data sets, and writes a JSON line to
 bench/results/<size>/lookup.json.
 """
@@ -39,18 +43,22 @@ def main(argv=None):
 
     with common.odoo_env(args) as env:
         normal = measure(env, args.lookups)
+        attributes = measure_attributes(env)
         started = time.perf_counter()
         build_variant(env)
         build_s = time.perf_counter() - started
         variant = measure(env, args.lookups)
+        variant_attributes = measure_attributes(env)
         env.cr.rollback()
 
     result = {
         "benchmark": "stock_lookup",
         **figures(normal, ""),
+        **attribute_figures(attributes, ""),
         "lookups": args.lookups,
         "variant_build_s": round(build_s, 1),
         **figures(variant, "variant_"),
+        **attribute_figures(variant_attributes, "variant_"),
     }
     common.record("lookup", result, args)
 
@@ -108,6 +116,42 @@ def measure(env, lookups):
         "queries": queries,
         "native_queries": native_queries,
         "equal": equal,
+    }
+
+
+def measure_attributes(env, limit=200):
+    """A lookup of each product with variant attributes (whose name shows them), with stock
+    and a reference (the first `limit`): its queries, and whether the name shown is Odoo's
+    display name of the product, read afresh."""
+    cr = env.cr
+    cr.execute(
+        "SELECT DISTINCT p.id FROM product_product p JOIN stock_quant q ON q.product_id = p.id"
+        " WHERE p.default_code IS NOT NULL AND p.active AND EXISTS (SELECT FROM"
+        " product_variant_combination c WHERE c.product_product_id = p.id) ORDER BY p.id LIMIT %s",
+        [limit],
+    )
+    products = env["product.product"].browse([row[0] for row in cr.fetchall()])
+    Lookup = env["crm.relational.stock.lookup"]
+    queries, equal = [], 0
+    for product in products:
+        code = product.default_code
+        env.invalidate_all()
+        before = cr.sql_log_count
+        (result,) = Lookup.lookup(code, quantity=5, limit=1)
+        queries.append(cr.sql_log_count - before)
+        env.invalidate_all()
+        assert result["product_id"] == product.id, code
+        equal += result["name"] == product.with_prefetch().display_name
+    return {"queries": queries, "equal": equal}
+
+
+def attribute_figures(run, prefix):
+    """The JSON figures of the lookups of products with variant attributes, their keys
+    starting with `prefix`."""
+    return {
+        f"{prefix}attribute_lookups": len(run["queries"]),
+        f"{prefix}attribute_lookup_queries_max": max(run["queries"], default=None),
+        f"{prefix}attribute_names_equal": f"{run['equal']}/{len(run['queries'])}",
     }
 
 

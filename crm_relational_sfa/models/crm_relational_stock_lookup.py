@@ -52,10 +52,11 @@ class CrmRelationalStockLookup(models.AbstractModel):
         be promised from stock and scheduled receipts); missing codes are False (XML-RPC has
         no None).
 
-        A lookup costs the same few queries whatever the number of warehouses and products:
-        one for the products found with their stock, moves and alternatives in every
-        warehouse, then one read each of the products, templates, variant attributes and units
-        shown (Odoo's display name of a product with variants reads its attributes too).
+        A lookup costs the same five queries whatever the number of warehouses and products,
+        with variants or not: one for the products found with their stock, moves and
+        alternatives in every warehouse, then one read each of the products, their variants'
+        attribute values, templates and units shown (and, for a user under multi-company
+        record rules, Odoo's read of the user's companies for the rules).
         """
         query = self._check_query(query)
         quantity = self._check_quantity(quantity)
@@ -65,7 +66,7 @@ class CrmRelationalStockLookup(models.AbstractModel):
         warehouse_domain = self._warehouse_domain(warehouse_ids)
         stock = self._stock(self._found(query, limit), warehouse_domain, quantity, uom_id)
         # The products found and their alternatives are read together: one read each of
-        # products, templates, variant attributes and units, however many they are.
+        # products, attribute values, templates and units, however many they are.
         products = self.env["product.product"].browse(stock["products"])
         products = products.with_prefetch(stock["products"] + stock["candidates"])
         uom = self._unit(uom_id, products) if uom_id else None
@@ -81,6 +82,9 @@ class CrmRelationalStockLookup(models.AbstractModel):
                     )
                 )
             products = measurable.with_prefetch(products._prefetch_ids)
+        # The names shown are Odoo's own display names, their variants' attributes read with
+        # the products in one query.
+        self._read_variant_values(products.browse(products._prefetch_ids))
         today = fields.Date.context_today(self)
         results = []
         for product in products:
@@ -425,6 +429,77 @@ class CrmRelationalStockLookup(models.AbstractModel):
         ]
         stock["warehouses"] = [(warehouse, name) for _rank, warehouse, name in sorted(warehouses)]
         return stock
+
+    def _read_variant_values(self, products):
+        """Put in the ORM cache, in one query, all that Odoo's display name of `products` reads
+        of their variants' attributes (``product.product._compute_display_name`` through
+        ``product.template.attribute.value._get_combination_name``): each product's attribute
+        values; for each value of their templates, whether it is active, its line, its
+        attribute and whether that attribute makes variants, its name in the user's language;
+        each line's values. Odoo then computes the names from these, as it would from its own
+        reads (four more queries for products with variants).
+
+        The values are read whatever the record rules, as the display name reads them (as
+        superuser), and only fill the cache where it has no value yet."""
+        if not products or self.env.context.get("prefetch_langs"):
+            return
+        Product = self.env["product.product"]
+        Value = self.env["product.template.attribute.value"]
+        combination = Product._fields["product_template_attribute_value_ids"]
+        # In Odoo's order of the values, the order of a product's values and of a line's.
+        # bypass_access: as the display name reads them (as superuser); only the names of
+        # products the user could read are computed from them.
+        query = Value._search(
+            Domain("product_tmpl_id", "in", products.product_tmpl_id.ids),
+            order=Value._order,
+            bypass_access=True,
+        )
+        Attribute, attribute = Value._fields["attribute_id"].join(Value, query.table, query)
+        columns = ("ptav_active", "attribute_line_id", "attribute_id", "product_attribute_value_id")
+        rows = self.env.execute_query(
+            query.select(
+                *(Value._field_to_sql(query.table, name, query) for name in ("id", *columns)),
+                Attribute._field_to_sql(attribute, "create_variant", query),
+                Value._field_to_sql(query.table, "name", query),
+                SQL(
+                    "ARRAY(SELECT %(product)s FROM %(relation)s"
+                    " WHERE %(value)s = %(id)s AND %(product)s = ANY(%(products)s))",
+                    product=SQL.identifier(combination.column1),
+                    relation=SQL.identifier(combination.relation),
+                    value=SQL.identifier(combination.column2),
+                    id=SQL.identifier(query.table, "id"),
+                    products=list(products.ids),
+                    to_flush=combination,
+                ),
+            )
+        )
+        value_ids, column_values = [], [[] for _column in columns]
+        values_of_product, values_of_line = defaultdict(list), defaultdict(list)
+        creates_variant, names = {}, {}
+        for value, *row, create, name, product_ids in rows:
+            value_ids.append(value)
+            for column, cell in zip(column_values, row, strict=True):
+                column.append(cell)
+            _active, line, attribute_id, name_id = row
+            values_of_line[line].append(value)
+            for product in product_ids:
+                values_of_product[product].append(value)
+            creates_variant[attribute_id] = create
+            names[name_id] = name
+        values = Value.browse(value_ids)
+        for column, cells in zip(columns, column_values, strict=True):
+            Value._fields[column]._insert_cache(values, cells)
+        attributes = Attribute.browse(creates_variant)
+        Attribute._fields["create_variant"]._insert_cache(attributes, creates_variant.values())
+        attribute_values = self.env["product.attribute.value"].browse(names)
+        attribute_values._fields["name"]._insert_cache(attribute_values, names.values())
+        lines = self.env["product.template.attribute.line"].browse(values_of_line)
+        lines._fields["product_template_value_ids"]._insert_cache(
+            lines, [tuple(ids) for ids in values_of_line.values()]
+        )
+        combination._insert_cache(
+            products, [tuple(values_of_product.get(id_, ())) for id_ in products.ids]
+        )
 
     def _of_products(self, query, products):
         """`query` (of quants or moves) restricted to the products of the CTE `products`."""

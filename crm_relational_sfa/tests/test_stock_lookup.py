@@ -278,6 +278,149 @@ class TestStockLookupEveryWarehouse(StockCase):
         self.assertLessEqual(count, 6)
 
 
+class TestStockLookupVariants(StockCase):
+    """Products with variant attributes: the names shown are Odoo's own display names, in
+    English and in Arabic, and a lookup costs no more queries than for a product without
+    attributes, whatever the number of warehouses."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("ar_001")
+        Attribute = cls.env["product.attribute"]
+        # A chair (a name of its own: the demo data has office chairs). The colour's line is
+        # made first, but the material's comes first by its sequence: the name follows the
+        # lines' order, "(Wood, Black)". The single size and the engraving (made
+        # on order, no variant) are left out of the name.
+        colour, material, size, engraving = (
+            Attribute.create({"name": name, "create_variant": create, "value_ids": [
+                Command.create({"name": value}) for value in values]})
+            for name, create, values in (
+                ("Colour", "always", ("Black", "Grey")),
+                ("Material", "always", ("Wood", "Steel")),
+                ("Size", "always", ("Standard",)),
+                ("Engraving", "no_variant", ("Initials", "Logo")),
+            )
+        )  # fmt: skip
+        template = cls.env["product.template"].create(
+            {
+                "name": "Ergo Seat",
+                "is_storable": True,
+                "categ_id": cls.lamp.categ_id.id,
+                "attribute_line_ids": [
+                    Command.create({"attribute_id": attribute.id, "sequence": sequence,
+                                    "value_ids": attribute.value_ids.ids})
+                    for attribute, sequence in ((colour, 2), (material, 1), (size, 3),
+                                                (engraving, 4))
+                ],
+            }
+        )  # fmt: skip
+        cls.chairs = template.product_variant_ids
+        cls.wood_black = cls.chairs.filtered(
+            lambda chair: (
+                {"Wood", "Black"} <= set(chair.product_template_attribute_value_ids.mapped("name"))
+            )
+        )
+        cls.wood_black.default_code = "CHAIR-WB"
+        template.update_field_translations("name", {"ar_001": "كرسي مكتب"})
+        for value, arabic in zip(
+            (colour | material | size | engraving).value_ids,
+            ("أسود", "رمادي", "خشب", "فولاذ", "قياسي", "أحرف", "شعار"),
+            strict=True,
+        ):
+            value.update_field_translations("name", {"ar_001": arabic})
+        # Eight warehouses, the chairs stocked in each: 1 to 8 of the wood and black one (36
+        # in all), twice as many of the others.
+        Warehouse, Quant = cls.env["stock.warehouse"], cls.env["stock.quant"]
+        cls.warehouses = cls.riyadh | cls.jeddah
+        for number in range(6):
+            cls.warehouses |= Warehouse.create({"name": f"Depot {number}", "code": f"DC{number}"})
+        for number, warehouse in enumerate(cls.warehouses, start=1):
+            for chair in cls.chairs:
+                quantity = number if chair == cls.wood_black else 2 * number
+                Quant._update_available_quantity(chair, warehouse.lot_stock_id, quantity)
+
+    def measured(self, query, user=None, **kwargs):
+        """The results of a lookup as `user` (by default the salesperson), and its queries
+        from an empty cache."""
+        Lookup = self.Lookup.with_user(user or self.rep).with_context(**kwargs.pop("context", {}))
+        Lookup.lookup(query, **kwargs)  # the caches of rules and settings warm up once
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        results = Lookup.lookup(query, **kwargs)
+        return self.cr.sql_log_count - before, results
+
+    def assert_odoo_names(self, results, lang):
+        """Every name shown, found or alternative, is the display name Odoo computes for the
+        salesperson in `lang`, read afresh from the database."""
+        shown = {}
+        for result in results:
+            shown[result["product_id"]] = result["name"]
+            shown.update({a["product_id"]: a["name"] for a in result["alternatives"]})
+        self.env.invalidate_all()
+        products = self.env["product.product"].with_user(self.rep).with_context(lang=lang)
+        self.assertEqual(shown, {id_: products.browse(id_).display_name for id_ in shown}, lang)
+        return shown
+
+    def test_variant_lookup_costs_the_queries_of_a_plain_product(self):
+        """Five queries: the stock, the products, their attribute values, templates and units;
+        a salesperson's lookup also reads the user's companies once, for the record rules."""
+        plain, (lamp,) = self.measured("LAMP-1", quantity=5)
+        self.assertEqual(lamp["product_id"], self.lamp.id)
+        self.assertLessEqual(plain, 6)
+        count, (chair,) = self.measured("CHAIR-WB", self.env.user, quantity=5)
+        self.assertEqual(chair["product_id"], self.wood_black.id)
+        self.assertLessEqual(count, 5)
+        for lang in ("en_US", "ar_001"):
+            count, (chair,) = self.measured("CHAIR-WB", quantity=5, context={"lang": lang})
+            self.assertEqual(chair["product_id"], self.wood_black.id)
+            self.assertLessEqual(
+                set(self.warehouses.ids), {w["warehouse_id"] for w in chair["warehouses"]}
+            )
+            self.assertEqual(chair["on_hand"], 36)
+            self.assertLessEqual(count, 6, lang)
+            self.assertLessEqual(count, plain, lang)
+            # Short of 40: the three other chairs, named too, at no more cost.
+            count, (chair,) = self.measured("CHAIR-WB", quantity=40, context={"lang": lang})
+            self.assertEqual(
+                {a["product_id"] for a in chair["alternatives"]},
+                set((self.chairs - self.wood_black).ids),
+            )
+            self.assertLessEqual(count, plain, lang)
+            # Four variants found at once, no more either.
+            name = "Ergo Seat" if lang == "en_US" else "كرسي مكتب"
+            count, results = self.measured(name, quantity=5, context={"lang": lang})
+            self.assertEqual({r["product_id"] for r in results}, set(self.chairs.ids))
+            self.assertLessEqual(count, plain, lang)
+
+    def test_names_are_odoo_own_with_and_without_attributes_and_reference(self):
+        _count, results = self.measured("Ergo Seat", quantity=1)
+        shown = self.assert_odoo_names(results, "en_US")
+        self.assertEqual(shown[self.wood_black.id], "[CHAIR-WB] Ergo Seat (Wood, Black)")
+        self.assertIn("Ergo Seat (Steel, Grey)", shown.values())
+        _count, results = self.measured("كرسي مكتب", quantity=1, context={"lang": "ar_001"})
+        shown = self.assert_odoo_names(results, "ar_001")
+        self.assertEqual(shown[self.wood_black.id], "[CHAIR-WB] كرسي مكتب (خشب, أسود)")
+        self.assertIn("كرسي مكتب (فولاذ, رمادي)", shown.values())
+        # Without attributes, with and without a reference; the chair short of 40, the
+        # other chairs (without a reference) as its alternatives.
+        for lang in ("en_US", "ar_001"):
+            _count, results = self.measured("Lamp", quantity=1, context={"lang": lang})
+            shown = self.assert_odoo_names(results, lang)
+            self.assertLessEqual({self.lamp.id, self.other_lamp.id}, set(shown))
+            _count, results = self.measured("CHAIR-WB", quantity=40, context={"lang": lang})
+            shown = self.assert_odoo_names(results, lang)
+            self.assertEqual(set(shown), set(self.chairs.ids))
+        # A value renamed in this transaction, not yet written to the database, and a
+        # product's reference: the names shown are those Odoo shows now.
+        values = self.wood_black.product_template_attribute_value_ids.product_attribute_value_id
+        values.filtered(lambda value: value.name == "Black").name = "Ebony"
+        self.wood_black.default_code = "CHAIR-WE"
+        (chair,) = self.Lookup.with_user(self.rep).lookup("CHAIR-WE", quantity=1)
+        self.assertEqual(chair["name"], "[CHAIR-WE] Ergo Seat (Wood, Ebony)")
+
+
 class TestStockLookupIndexes(TransactionCase):
     def test_references_and_categories_are_indexed(self):
         """The lookup's search by part of a reference, and its alternatives of a category,
