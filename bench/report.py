@@ -84,6 +84,19 @@ GROWTH_ONLY = {
         ("Incremental recompute: SQL queries", "incremental_recompute_queries", ""),
     ],
     "timeline": [("Count of the whole timeline", "count_all_s", "s")],
+    "stock_lookup": [
+        ("Stock lookup: queries of the costliest lookup", "lookup_queries_max", ""),
+        (
+            "Stock lookup of a product with variant attributes: queries, most",
+            "attribute_lookup_queries_max",
+            "",
+        ),
+        (
+            "Stock lookup, 10 warehouses and 20,000 products: queries of the costliest lookup",
+            "variant_lookup_queries_max",
+            "",
+        ),
+    ],
     "forecast": [
         ("Nightly learning and scoring of the forecast", "nightly_fit_and_score_s", "s"),
         ("Backtest of the forecast", "backtest_s", "s"),
