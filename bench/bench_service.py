@@ -119,11 +119,13 @@ def _setup(env, args, rng):
     # The ids in the order of the articles (RETURNING follows the ordered insert).
     ids = sorted(row[0] for row in cr.fetchall())
     # The statistics autovacuum keeps of the tables just filled (the tickets, the articles, the
-    # agents with their skills, resources and time off), as a live database has them.
+    # agents with their skills, users, team members, resources and time off), as a live
+    # database has them.
     cr.execute(
         "ANALYZE helpdesk_ticket; ANALYZE crm_relational_kb_article; ANALYZE crm_relational_agent;"
         " ANALYZE crm_relational_agent_skill; ANALYZE resource_resource;"
-        " ANALYZE resource_calendar_leaves"
+        " ANALYZE resource_calendar_leaves; ANALYZE res_users;"
+        " ANALYZE helpdesk_ticket_team_res_users_rel"
     )
     return team, list(zip(ids, articles, strict=True))
 
