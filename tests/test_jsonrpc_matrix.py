@@ -41,6 +41,10 @@ OVERRIDES = {
     ("crm.relational.segment", "create"),
     ("crm.relational.segment", "unlink"),
     ("crm.relational.segment", "write"),
+    # Changing a skill forgets the skills routing keeps; who may change them is the ACL's.
+    ("crm.relational.skill", "create"),
+    ("crm.relational.skill", "unlink"),
+    ("crm.relational.skill", "write"),
     ("crm.relational.sales.target", "create"),
     ("crm.relational.sales.target", "write"),
     ("helpdesk.ticket", "create"),

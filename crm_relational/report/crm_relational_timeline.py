@@ -578,10 +578,17 @@ class CrmRelationalTimeline(models.Model):
                 for model, (table, column) in sorted(self._timeline_message_documents().items())
             ),
             {
+                # Only a message that may be an e-mail or a call (``_timeline_emails``,
+                # ``_timeline_calls``), before or after the change: a notification or a
+                # tracking message (a document's "created" message) refreshes nothing.
                 "table": "mail_message",
                 "events": every,
                 "columns": None,
-                "refresh": [((6, 7), SQL("SELECT id FROM changed"))],
+                "refresh": [
+                    ((6, 7), SQL("SELECT id FROM changed WHERE message_type IN ('email',"
+                                 " 'email_outgoing', 'comment')"
+                                 " OR mail_activity_type_id IS NOT NULL")),
+                ],
             },
             {
                 "table": "calendar_event",

@@ -252,6 +252,20 @@ class TestTimelineStore(TimelineStoreCase):
             )
         )
         self.assertStoreEqualsView("messages changed")
+        # An e-mail made a notification leaves the timeline, and comes back made an e-mail
+        # again; a notification changed stays out of it.
+        for message_type in ("notification", "email"):
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE mail_message SET message_type = %s WHERE id = %s",
+                    message_type,
+                    messages[2].id,
+                )
+            )
+            self.assertStoreEqualsView(f"an e-mail made {message_type}")
+        created = confirmed[1].message_ids.filtered(lambda m: m.message_type == "notification")
+        created[:1].body = "<p>Changed notification</p>"
+        self.assertStoreEqualsView("a notification changed")
 
         # A call logged by an activity done.
         activity = leads[0].activity_schedule("mail.mail_activity_data_call", user_id=self.rep.id)

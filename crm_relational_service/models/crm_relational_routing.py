@@ -1,4 +1,4 @@
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 from datetime import UTC, datetime, time, timedelta
 
 from pytz import timezone
@@ -10,6 +10,14 @@ from ..system_fields import system_env
 
 # The columns of ``_presence_sql``: what tells whether an agent works at a moment.
 PRESENCE = ("resource_id", "calendar_id", "tz", "leaves")
+# An active skill as routing matches tickets against it (see ``_skill_rules``).
+SkillRule = namedtuple(
+    "SkillRule",
+    ("id", "company_id", "skill_type", "lang", "channel_id", "product_category_id", "min_level",
+     "name"),
+)  # fmt: skip
+# Set on a transaction's callbacks once it has asked to forget what routing keeps.
+FORGET_KEY = "crm_relational_service.forget_kept"
 
 
 class CrmRelationalRouting(models.AbstractModel):
@@ -67,7 +75,7 @@ class CrmRelationalRouting(models.AbstractModel):
         Ticket = self.env["helpdesk.ticket"]
         Team = self.env["helpdesk.ticket.team"]
         outcomes = [None] * len(vals_list)
-        pending, active = Counter(), None
+        pending = Counter()
         for index, vals in enumerate(vals_list):
             team = Team.browse(vals.get("team_id") or ())
             if (
@@ -87,15 +95,12 @@ class CrmRelationalRouting(models.AbstractModel):
             company = team.company_id or self.env["res.company"].browse(
                 vals.get("company_id") or self.env.company.id
             )
-            if active is None:  # read once, for all the tickets of the call
-                active = self.env["crm.relational.skill"].search([("active", "=", True)])
             skills = Ticket._relational_required_skills(
                 category=self.env["helpdesk.ticket.category"].browse(vals.get("category_id") or ()),
                 product=self.env["product.product"].browse(vals.get("product_id") or ()),
                 partner=self.env["res.partner"].browse(vals.get("partner_id") or ()),
                 channel=self.env["helpdesk.ticket.channel"].browse(vals.get("channel_id") or ()),
                 company=company,
-                skills=active,
             )
             outcomes[index], values = self._choose_agent(team, company, skills, pending)
             vals.update(values)
@@ -115,7 +120,7 @@ class CrmRelationalRouting(models.AbstractModel):
         fill an agent beyond capacity; ``pending`` counts the chosen agent's new ticket. The
         same two queries whatever the number of agents and of open tickets: the qualified
         agents with their kept loads, working hours and time off, and the lock of the chosen
-        one (the calendars' hours of the day are kept between requests)."""
+        one (the skills and the calendars' hours of the day are kept between requests)."""
         moment = fields.Datetime.now()
         qualified = self._qualified(team, company, skills, moment)
         for agent in qualified:
@@ -126,7 +131,7 @@ class CrmRelationalRouting(models.AbstractModel):
         working = self.sudo()._working_now(team, qualified, moment)
         free = [agent for agent in qualified if agent["user_id"] in working and
                 agent["load"] < agent["capacity"]]  # fmt: skip
-        names = ", ".join(skills.mapped("name")) or self.env._("none")
+        names = ", ".join(name for _level, name in self._skill_facts(skills)) or self.env._("none")
         if not free:
             # Why: the qualified agents working now, whether they have room or not.
             working_count = sum(agent["user_id"] in working for agent in qualified)
@@ -176,36 +181,96 @@ class CrmRelationalRouting(models.AbstractModel):
                 """EXISTS (SELECT 1 FROM crm_relational_agent_skill s
                             WHERE s.agent_id = a.id AND s.skill_id = %s AND s.level >= %s)""",
                 skill.id,
-                skill.min_level,
+                min_level,
             )
-            for skill in skills
+            for skill, (min_level, _name) in zip(skills, self._skill_facts(skills), strict=True)
         ]
+        # The team's active members, as ``team.user_ids`` lists them, read in the same query.
+        members = team._fields["user_ids"]
+        self.env["helpdesk.ticket.team"].flush_model(["user_ids"])
+        self.env["res.users"].flush_model(["active"])
         agents = SQL(
             """SELECT a.id, a.user_id, a.capacity, a.open_ticket_load, a.last_assigned_at
                  FROM crm_relational_agent a
-                WHERE a.active AND a.company_id = %s AND a.user_id = ANY(%s) AND %s""",
+                WHERE a.active AND a.company_id = %s AND %s
+                  AND a.user_id IN (SELECT m.%s FROM %s m JOIN res_users u ON u.id = m.%s
+                                     WHERE m.%s = %s AND u.active)""",
             company.id or None,
-            team.user_ids.ids,
             SQL(" AND ").join([SQL("TRUE"), *has_skills]),
+            SQL.identifier(members.column2),
+            SQL.identifier(members.relation),
+            SQL.identifier(members.column2),
+            SQL.identifier(members.column1),
+            team.id,
         )
         rows = self.env.execute_query(self._presence_sql(agents, moment))
         keys = ("id", "user_id", "capacity", "load", "last_assigned_at", *PRESENCE)
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     @api.model
-    def _requires(self, skill, company, lang, channel, product):
+    def _requires(self, rule, company, lang, channel, product):
         """Whether a ticket of ``company``, in the customer's ``lang``, arriving through
-        ``channel`` about ``product`` calls for ``skill``."""
-        if skill.company_id and skill.company_id != company:
+        ``channel`` about ``product`` calls for the skill of ``rule`` (a ``SkillRule``)."""
+        if rule.company_id and rule.company_id != company.id:
             return False
-        if skill.skill_type == "language":
-            return bool(lang) and skill.lang == lang
-        if skill.skill_type == "channel":
-            return bool(channel) and skill.channel_id == channel
-        category = product.categ_id
-        return bool(category) and category.parent_path.startswith(
-            skill.product_category_id.parent_path
+        if rule.skill_type == "language":
+            return bool(lang) and rule.lang == lang
+        if rule.skill_type == "channel":
+            return bool(channel) and rule.channel_id == channel.id
+        # The product's category or one of its parents (a parent path lists the ids from the
+        # root: "1/5/12/").
+        path = product.categ_id.parent_path
+        return bool(path and rule.product_category_id) and (
+            f"/{rule.product_category_id}/" in f"/{path}"
         )
+
+    @api.model
+    @tools.ormcache("self.env.lang")
+    def _skill_rules(self):
+        """Every company's active skills as routing matches tickets against them, in the
+        skills' order, as ``SkillRule`` tuples (names in the current language): read once and
+        kept in the registry's cache, shared by every request, until a skill changes (see
+        ``crm.relational.skill`` and ``_forget_kept``), so that routing a ticket reads no
+        skill. The ticket's company picks among them (``_requires``); they are routing's
+        configuration, read whoever creates the ticket (a customer, a colleague), and only
+        the names of the skills a ticket requires are shown, in its routing note."""
+        self.env["crm.relational.skill"].flush_model()
+        name = SQL("COALESCE(s.name->>%s, s.name->>'en_US')", self.env.lang or "en_US")
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT s.id, s.company_id, s.skill_type, s.lang, s.channel_id,
+                          s.product_category_id, s.min_level, %(name)s
+                     FROM crm_relational_skill s
+                    WHERE s.active
+                    ORDER BY s.skill_type, %(name)s, s.id""",
+                name=name,
+            )
+        )
+        return tuple(SkillRule(*row) for row in rows)
+
+    @api.model
+    def _skill_facts(self, skills):
+        """(minimum level, name) of each of ``skills``, from the kept rules (``_skill_rules``);
+        an archived skill's read from the skill itself."""
+        kept = {rule.id: rule for rule in self._skill_rules()}
+        return [
+            (kept[skill.id].min_level, kept[skill.id].name) if skill.id in kept
+            else (skill.min_level, skill.name)
+            for skill in skills
+        ]  # fmt: skip
+
+    @api.model
+    def _forget_kept(self):
+        """Forget what routing keeps between requests (the skills, the calendars' hours of
+        the day): now, and again when the transaction ends (committed or not), so that no
+        request keeps what was read before the change was committed, or from a change that
+        was rolled back."""
+        registry, cr = self.env.registry, self.env.cr
+        registry.clear_cache()
+        for callbacks in (cr.postcommit, cr.postrollback):
+            if not callbacks.data.get(FORGET_KEY):
+                callbacks.data[FORGET_KEY] = True
+                callbacks.add(registry.clear_cache)
 
     @api.model
     def _open_loads(self, user_ids, company):
@@ -262,8 +327,9 @@ class CrmRelationalRouting(models.AbstractModel):
         ``moment`` (now), named in ``PRESENCE``: their first active resource (as
         ``user.resource_ids`` lists them), its own calendar and time zone, and the time off
         touching the minute from ``moment`` of their resources or of no one (public
-        holidays), as [resource or 0, calendar or 0, 1 if it covers the whole minute] (the
-        same on every row). Each table is read once for all the users."""
+        holidays), as [resource or 0, calendar or 0, 1 if it covers the whole minute], on
+        the row of the smallest user id only (NULL on the others: sent once, not once per
+        agent). Each table is read once for all the users."""
         self.env["resource.resource"].flush_model(
             ["user_id", "active", "calendar_id", "tz", "name"]
         )
@@ -278,7 +344,8 @@ class CrmRelationalRouting(models.AbstractModel):
                  WHERE r.user_id IN (SELECT user_id FROM users) AND r.active
                  ORDER BY r.user_id, r.name, r.id
             )
-            SELECT users.*, res.id, res.calendar_id, res.tz, (
+            SELECT users.*, res.id, res.calendar_id, res.tz,
+                   CASE WHEN users.user_id = (SELECT MIN(user_id) FROM users) THEN (
                        SELECT ARRAY_AGG(ARRAY[COALESCE(l.resource_id, 0),
                                               COALESCE(l.calendar_id, 0),
                                               (l.date_from <= %(start)s
@@ -287,6 +354,7 @@ class CrmRelationalRouting(models.AbstractModel):
                         WHERE l.time_type = 'leave'
                           AND l.date_from <= %(end)s AND l.date_to >= %(start)s
                           AND (l.resource_id IS NULL OR l.resource_id IN (SELECT id FROM res)))
+                   END
               FROM users LEFT JOIN res ON res.user_id = users.user_id
              ORDER BY 1
             """,
@@ -310,12 +378,14 @@ class CrmRelationalRouting(models.AbstractModel):
         calendar; an agent on time off the whole moment does not work."""
         start, end = self._moment_bounds(moment)
         on_leave, public, away = set(), set(), defaultdict(set)
-        for resource_id, calendar_id, whole in (presence[0]["leaves"] or []) if presence else ():
+        # The time off comes on one row (see ``_presence_sql``).
+        leaves = next((row["leaves"] for row in presence if row["leaves"]), None) or ()
+        for resource_id, calendar_id, whole in leaves:
             (on_leave if resource_id else public).add(resource_id or calendar_id)
             if resource_id and whole:
                 away[resource_id].add(calendar_id)
         team_calendar = team.resource_calendar_id.id
-        working, by_calendar = set(), defaultdict(list)
+        working, by_calendar, day_hours = set(), defaultdict(list), {}
         for row in presence:
             user_id, resource_id = row["user_id"], row["resource_id"]
             calendar = row["calendar_id"] or team_calendar  # their own, else the team's
@@ -328,8 +398,11 @@ class CrmRelationalRouting(models.AbstractModel):
                 leaves = holiday or resource_id in on_leave
                 by_calendar[calendar].append((user_id, resource_id, leaves))
             else:
-                hours = self._day_attendance(calendar, row["tz"] if resource_id else None,
-                                             start.date())  # fmt: skip
+                # Asked once per calendar and zone (most agents share a few).
+                key = (calendar, row["tz"] if resource_id else None)
+                if key not in day_hours:
+                    day_hours[key] = self._day_attendance(*key, start.date())
+                hours = day_hours[key]
                 if hours is None:  # flexible hours: as Odoo spreads them over the moment
                     by_calendar[calendar].append((user_id, resource_id, False))
                 elif any(begin < end and stop > start for begin, stop in hours):
@@ -360,7 +433,8 @@ class CrmRelationalRouting(models.AbstractModel):
         day is covered), as Odoo's attendance intervals give them (time off aside): a tuple of
         (start, stop) naive UTC datetimes; None if the calendar has flexible hours (Odoo
         spreads those over the period asked). Kept in the registry's cache, shared by every
-        request, until a calendar or its attendances change (see ``resource.calendar``)."""
+        request, until a calendar or its attendances change (see ``resource.calendar`` and
+        ``_forget_kept``)."""
         calendar = self.env["resource.calendar"].browse(calendar_id)
         if calendar.flexible_hours:
             return None

@@ -3,7 +3,8 @@ from odoo.exceptions import ValidationError
 
 
 class CrmRelationalSkill(models.Model):
-    """Something a ticket may require of its agent: a language, a product line, a channel."""
+    """Something a ticket may require of its agent: a language, a product line, a channel.
+    Routing keeps the active skills between requests: any change forgets them."""
 
     _name = "crm.relational.skill"
     _description = "Service Skill"
@@ -65,6 +66,23 @@ class CrmRelationalSkill(models.Model):
                 raise ValidationError(
                     self.env._("Skill %(skill)s needs %(what)s.", skill=skill.name, what=what)
                 )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        skills = super().create(vals_list)
+        self.env["crm.relational.routing"]._forget_kept()
+        return skills
+
+    def write(self, vals):
+        result = super().write(vals)
+        # Routing keeps the active skills between requests (``_skill_rules``).
+        self.env["crm.relational.routing"]._forget_kept()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env["crm.relational.routing"]._forget_kept()
+        return result
 
     def _get_languages(self):
         return self.env["res.lang"].get_installed()

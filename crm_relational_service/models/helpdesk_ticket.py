@@ -429,11 +429,10 @@ class HelpdeskTicket(models.Model):
 
     @api.depends("category_id", "product_id", "partner_id.lang", "channel_id", "company_id")
     def _compute_relational_required_skill_ids(self):
-        active = self.env["crm.relational.skill"].search([("active", "=", True)])
         for ticket in self:
             ticket.relational_required_skill_ids = self._relational_required_skills(
                 ticket.category_id, ticket.product_id, ticket.partner_id, ticket.channel_id,
-                ticket.company_id, active,
+                ticket.company_id,
             )  # fmt: skip
 
     def action_relational_route_background(self):
@@ -484,13 +483,18 @@ class HelpdeskTicket(models.Model):
         return tickets.with_env(self.env)
 
     @api.model
-    def _relational_required_skills(self, category, product, partner, channel, company, skills):
-        """The skills a ticket of ``category`` about ``product`` from ``partner`` (their
-        language) arriving through ``channel`` in ``company`` requires: its category's, and
-        those of the active ``skills`` (read once by the caller for all its tickets) its
-        language, channel or product's category call for."""
+    def _relational_required_skills(self, category, product, partner, channel, company):
+        """The active skills a ticket of ``category`` about ``product`` from ``partner``
+        (their language) arriving through ``channel`` in ``company`` requires: its
+        category's, then those its language, channel or product's category call for. The
+        skills are matched from routing's kept rules (``_skill_rules``): no skill is read."""
         Routing = self.env["crm.relational.routing"]
+        rules = Routing._skill_rules()
+        active = {rule.id for rule in rules}
+        ids = [skill_id for skill_id in category.relational_skill_ids.ids if skill_id in active]
         lang = partner.lang
-        return category.relational_skill_ids | skills.filtered(
-            lambda skill: Routing._requires(skill, company, lang, channel, product)
-        )
+        ids += [
+            rule.id for rule in rules
+            if rule.id not in ids and Routing._requires(rule, company, lang, channel, product)
+        ]  # fmt: skip
+        return self.env["crm.relational.skill"].browse(ids)

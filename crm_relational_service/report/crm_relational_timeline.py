@@ -1,6 +1,12 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+# What a ticket's and its ratings' timeline rows are made of.
+TICKET_COLUMNS = (
+    "partner_id", "company_id", "user_id", "create_date", "channel_id", "category_id",
+    "relational_reopen_count", "closed_date", "number", "name",
+)  # fmt: skip
+
 
 class CrmRelationalTimeline(models.Model):
     """Service tickets, and the messages on them, in the customer's timeline."""
@@ -31,9 +37,12 @@ class CrmRelationalTimeline(models.Model):
         return [
             *super()._timeline_dependencies(),
             {
+                # The columns the tickets' and ratings' rows read (see ``_timeline_tickets``,
+                # ``_timeline_ratings``): a ticket's other changes (the figures recomputed
+                # after its creation, its description, priority...) refresh nothing.
                 "table": "helpdesk_ticket",
                 "events": every,
-                "columns": None,
+                "columns": TICKET_COLUMNS,
                 "refresh": [
                     ((9,), tickets),
                     # A rating shows its ticket's customer, company, user and number.

@@ -79,6 +79,18 @@ class TestTimelineStoreTickets(ServiceCase):
         )
         tickets[1].unlink()
         self.assertStoreEqualsView("company in SQL, ticket deleted")
+        # Renamed, another channel, another creation date; changes the rows do not show.
+        tickets[2].name = "Lamp still broken"
+        tickets[2].channel_id = self.env.ref("helpdesk_mgmt.helpdesk_ticket_channel_phone")
+        self.env.cr.execute(
+            SQL(
+                "UPDATE helpdesk_ticket SET create_date = create_date - interval '1 day'"
+                " WHERE id = %s",
+                tickets[3].id,
+            )
+        )
+        tickets[3].write({"priority": "3", "description": "<p>Urgent</p>"})
+        self.assertStoreEqualsView("renamed, channel, creation date, priority")
 
     def test_missed_service_level(self):
         ticket = self._ticket(name="Urgent")
