@@ -10,6 +10,16 @@ from ..analytics import promise
 from .common import StockCase
 
 
+def _measured(Lookup, query, **kwargs):
+    """The queries of a lookup from an empty cache, and its results."""
+    Lookup.lookup(query, **kwargs)  # the caches of rules and settings warm up once
+    Lookup.env.flush_all()
+    Lookup.env.invalidate_all()
+    before = Lookup.env.cr.sql_log_count
+    results = Lookup.lookup(query, **kwargs)
+    return Lookup.env.cr.sql_log_count - before, results
+
+
 class TestStockLookup(StockCase):
     def test_quantities_equal_odoo_own(self):
         (result,) = self.Lookup.with_user(self.rep).lookup("bond lamp", quantity=5)
@@ -242,15 +252,8 @@ class TestStockLookupEveryWarehouse(StockCase):
         )
 
     def test_query_count_does_not_grow_with_the_warehouses(self):
-        Lookup = self.Lookup.with_user(self.rep)
-
         def measured(query, **kwargs):
-            Lookup.lookup(query, **kwargs)  # the caches of rules and settings warm up once
-            self.env.flush_all()
-            self.env.invalidate_all()
-            before = self.cr.sql_log_count
-            results = Lookup.lookup(query, **kwargs)
-            return self.cr.sql_log_count - before, results
+            return _measured(self.Lookup.with_user(self.rep), query, **kwargs)
 
         two = [self.riyadh.id, self.jeddah.id]
         count, (result,) = measured("LAMP-1", quantity=5, warehouse_ids=two)
@@ -344,12 +347,7 @@ class TestStockLookupVariants(StockCase):
         """The results of a lookup as `user` (by default the salesperson), and its queries
         from an empty cache."""
         Lookup = self.Lookup.with_user(user or self.rep).with_context(**kwargs.pop("context", {}))
-        Lookup.lookup(query, **kwargs)  # the caches of rules and settings warm up once
-        self.env.flush_all()
-        self.env.invalidate_all()
-        before = self.cr.sql_log_count
-        results = Lookup.lookup(query, **kwargs)
-        return self.cr.sql_log_count - before, results
+        return _measured(Lookup, query, **kwargs)
 
     def assert_odoo_names(self, results, lang):
         """Every name shown, found or alternative, is the display name Odoo computes for the
