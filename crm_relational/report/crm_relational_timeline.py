@@ -29,6 +29,9 @@ CHANNELS = [
     ("meeting", "Meeting"),
     ("portal", "Portal"),
 ]
+# The messages the timeline shows as e-mails (``_timeline_emails``); calls are messages with
+# an activity type (``_timeline_calls``).
+EMAIL_MESSAGE_TYPES = ("email", "email_outgoing", "comment")
 OUTCOMES = [
     ("won", "Won"),
     ("lost", "Lost"),
@@ -585,9 +588,9 @@ class CrmRelationalTimeline(models.Model):
                 "events": every,
                 "columns": None,
                 "refresh": [
-                    ((6, 7), SQL("SELECT id FROM changed WHERE message_type IN ('email',"
-                                 " 'email_outgoing', 'comment')"
-                                 " OR mail_activity_type_id IS NOT NULL")),
+                    ((6, 7), SQL("SELECT id FROM changed WHERE message_type IN %s"
+                                 " OR mail_activity_type_id IS NOT NULL",
+                                 EMAIL_MESSAGE_TYPES)),
                 ],
             },
             {
@@ -1032,7 +1035,7 @@ class CrmRelationalTimeline(models.Model):
                             ON author_user.partner_id = m.author_id AND NOT author_user.share
                     WHERE m.mail_activity_type_id IS NULL
                       AND m.model IN %(documents)s
-                      AND m.message_type IN ('email', 'email_outgoing', 'comment')
+                      AND m.message_type IN %(email_types)s
                       AND NOT COALESCE(st.internal, FALSE)
                       AND NOT COALESCE(m.is_internal, FALSE)
                       AND %(who)s
@@ -1041,6 +1044,7 @@ class CrmRelationalTimeline(models.Model):
                 select=select,
                 joins=joins,
                 documents=self._timeline_message_models(),
+                email_types=EMAIL_MESSAGE_TYPES,
                 who=who,
             )
             for joins, who in ways
